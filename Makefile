@@ -1,0 +1,53 @@
+# ExpoPlan — two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+YEAR   := $(shell date +%Y)
+PREV   := $(shell expr $(YEAR) - 1)
+
+.PHONY: run test lint format worker beat migrate seed messages clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# Development server on SQLite with in-process tasks (nothing else needs to run).
+run: export DJANGO_DEBUG ?= true
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty --year $(PREV) --year $(YEAR)
+	$(BIN)/python manage.py ensure_demo_superuser
+	@echo "ExpoPlan on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: export DJANGO_SETTINGS_MODULE = config.settings_test
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Real Celery processes against REDIS_URL (docker-compose runs the same commands).
+worker: $(STAMP)
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""FilterSets shared by the HTML exhibition list, its exports and the API (one set of names)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from exhibitions.models import Batch, Exhibition
+from venues.models import City, Venue
+
+
+class ExhibitionFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    year = django_filters.NumberFilter(
+        field_name="start_date", lookup_expr="year", label=_("Year"), min_value=2000, max_value=2100
+    )
+    month = django_filters.NumberFilter(
+        field_name="start_date", lookup_expr="month", label=_("Month"), min_value=1, max_value=12
+    )
+    city = django_filters.ModelMultipleChoiceFilter(
+        field_name="city", to_field_name="slug", queryset=City.objects.all(), label=_("City")
+    )
+    batch = django_filters.ModelMultipleChoiceFilter(
+        field_name="batch", to_field_name="code", queryset=Batch.objects.all(), label=_("Batch")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Exhibition.Status.choices, label=_("Status"))
+    venue = django_filters.ModelChoiceFilter(queryset=Venue.objects.all(), label=_("Venue"))
+    counts = django_filters.BooleanFilter(method="filter_counts", label=_("Counts toward target"))
+    start_from = django_filters.DateFilter(field_name="start_date", lookup_expr="gte", label=_("Starts on or after"))
+    start_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte", label=_("Starts on or before"))
+    is_international = django_filters.BooleanFilter(label=_("International"))
+    is_green = django_filters.BooleanFilter(label=_("Green"))
+    is_digital = django_filters.BooleanFilter(label=_("Digital"))
+    is_flagship = django_filters.BooleanFilter(label=_("Flagship"))
+    is_outbound = django_filters.BooleanFilter(label=_("Outbound"))
+    large = django_filters.BooleanFilter(
+        method="filter_large", label=_("Large-scale (gross area at or above the threshold)")
+    )
+
+    class Meta:
+        model = Exhibition
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name_zh__icontains=value)
+            | Q(name_en__icontains=value)
+            | Q(organizer__name_zh__icontains=value)
+            | Q(organizer__name_en__icontains=value)
+            | Q(external_ref__iexact=value)
+        )
+
+    def _year(self) -> int | None:
+        form = getattr(self, "form", None)
+        data = getattr(form, "cleaned_data", {}) if form is not None else {}
+        year = data.get("year")
+        return int(year) if year else None
+
+    def filter_counts(self, queryset, name, value):
+        from targets.rules import counted_any_year_q, counted_q, rules_for
+
+        if value is None:
+            return queryset
+        year = self._year()
+        condition = counted_q(rules_for(year)) if year else counted_any_year_q()
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_large(self, queryset, name, value):
+        from targets.rules import rules_for
+
+        if value is None:
+            return queryset
+        year = self._year()
+        threshold = rules_for(year).large_min_gross_area_m2 if year else rules_for(0).large_min_gross_area_m2
+        condition = Q(gross_area_m2__gte=threshold)
+        return queryset.filter(condition) if value else queryset.exclude(condition)

@@ -1,0 +1,116 @@
+"""Settings come from the environment; production refuses the development key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import environ
+import pytest
+
+from config.env import DEV_SECRET_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env["EXPOPLAN_VAR_DIR"] = os.environ.get("EXPOPLAN_VAR_DIR", str(ROOT / "var"))
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+SHOW = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup();"
+    "from django.conf import settings as s;"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "engine", "name", "host", "port", "user"),
+    [
+        (
+            "postgres://postgres@127.0.0.1:5432/expoplan",
+            "django.db.backends.postgresql",
+            "expoplan",
+            "127.0.0.1",
+            5432,
+            "postgres",
+        ),
+        ("postgres://u:p%40ss@db.example:6543/x", "django.db.backends.postgresql", "x", "db.example", 6543, "u"),
+        ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3", "/tmp/x.sqlite3", "", "", ""),
+    ],
+)
+def test_database_url_parsing(url, engine, name, host, port, user):
+    cfg = environ.Env.db_url_config(url)
+    assert (cfg["ENGINE"], cfg["NAME"], cfg.get("HOST", ""), cfg.get("PORT", ""), cfg.get("USER", "")) == (
+        engine, name, host, port, user,
+    )  # fmt: skip
+
+
+def test_default_database_is_sqlite_under_var():
+    out = run_python(SHOW + "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])", DJANGO_DEBUG="1")
+    assert out.returncode == 0, out.stderr
+    engine, name = out.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert name.endswith("expoplan.sqlite3")
+
+
+def test_database_url_is_used():
+    out = run_python(
+        SHOW + "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/somedb",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["django.db.backends.postgresql", "somedb"]
+
+
+def test_celery_is_eager_without_redis_url():
+    out = run_python(
+        SHOW + "from config.celery import app; print(app.conf.task_always_eager, app.conf.broker_url)", DJANGO_DEBUG="1"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "memory://"]
+
+
+def test_celery_uses_redis_when_set():
+    out = run_python(
+        SHOW + "from config.celery import app; print(app.conf.task_always_eager, app.conf.broker_url)",
+        DJANGO_DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "redis://127.0.0.1:6379/3"]
+
+
+def test_production_refuses_the_development_key():
+    out = run_python(SHOW + "print('started')", DJANGO_DEBUG="false")
+    assert out.returncode != 0
+    assert "DJANGO_SECRET_KEY" in out.stderr
+    out = run_python(SHOW + "print('started')", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=DEV_SECRET_KEY)
+    assert out.returncode != 0
+    assert "started" not in out.stdout
+
+
+def test_time_zone_and_languages(settings):
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_production_settings_pass_check_deploy():
+    env = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-1234567890",
+        "DJANGO_ALLOWED_HOSTS": "expoplan.example.gov.cn",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    out = run_python(
+        "import sys; from django.core.management import execute_from_command_line;"
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        **env,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
