@@ -1,0 +1,70 @@
+"""The Django admin serves every model: changelist (with filters and search) and add form."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import ExhibitionFactory
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_APPS = {"core", "venues", "exhibitions", "targets"}
+
+
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("root", "root@example.invalid", "pw-for-tests-123")
+    client.force_login(user)
+    return client
+
+
+def registered():
+    return [m for m in admin.site._registry if m._meta.app_label in DOMAIN_APPS]
+
+
+def test_every_domain_model_is_registered():
+    names = {m.__name__ for m in registered()}
+    assert names >= {
+        "City",
+        "Venue",
+        "Batch",
+        "Organizer",
+        "Brand",
+        "Exhibition",
+        "Target",
+        "CityAllocation",
+        "UserProfile",
+    }
+
+
+@pytest.mark.parametrize("model", registered(), ids=lambda m: m.__name__)
+def test_changelist_search_and_add_pages(superuser_client, model):
+    ExhibitionFactory()
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert superuser_client.get(changelist).status_code == 200
+    assert superuser_client.get(changelist, {"q": "沈阳"}).status_code == 200
+    assert superuser_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+
+
+def test_exhibition_history_and_autocomplete(superuser_client):
+    exhibition = ExhibitionFactory()
+    assert (
+        superuser_client.get(reverse("admin:exhibitions_exhibition_history", args=[exhibition.pk])).status_code == 200
+    )
+    response = superuser_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "沈阳", "app_label": "exhibitions", "model_name": "exhibition", "field_name": "venue"},
+    )
+    assert response.status_code == 200
+
+
+def test_staff_role_can_use_the_admin(client, staff_user):
+    client.force_login(staff_user)
+    assert client.get(reverse("admin:exhibitions_exhibition_changelist")).status_code == 200
+
+
+def test_city_official_cannot_use_the_admin(client, city_official):
+    client.force_login(city_official)
+    response = client.get(reverse("admin:exhibitions_exhibition_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
