@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from targets import views
 
 app_name = "targets"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.TargetListView.as_view(), name="list"),
+]

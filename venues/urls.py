@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from venues import views
 
 app_name = "venues"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.VenueListView.as_view(), name="list"),
+]

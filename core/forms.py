@@ -1,0 +1,36 @@
+"""Form plumbing shared by every app: Bootstrap classes on widgets."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+
+class BootstrapFormMixin:
+    """Adds Bootstrap 5 classes to every widget and marks invalid fields after validation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+class SignInForm(BootstrapFormMixin, AuthenticationForm):
+    pass
+
+
+class PasswordChangeBootstrapForm(BootstrapFormMixin, PasswordChangeForm):
+    pass

@@ -1,0 +1,15 @@
+"""Translated labels for roles (the group names stay English in the database)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role
+
+ROLE_LABELS = {
+    Role.STAFF: _("Provincial staff"),
+    Role.CITY_OFFICIAL: _("City official"),
+    Role.API_CLIENT: _("API client"),
+}
+
+
+def role_label(role: Role | None) -> str:
+    return str(ROLE_LABELS[role]) if role else ""
