@@ -233,3 +233,10 @@ class Exhibition(BilingualNameMixin, models.Model):
             if venue_city_id is not None:
                 self.city_id = venue_city_id
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Cross-field rules shared by forms, import and the API (exhibitions/validators.py).
+        from exhibitions.validators import validate_exhibition
+
+        super().clean()
+        validate_exhibition(self)

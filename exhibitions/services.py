@@ -1,0 +1,183 @@
+"""Writes to exhibitions: the only way views, import and the API create, change or delete them.
+
+Every function is keyword-only and atomic:
+- bad data raises django ValidationError keyed by field name (nothing is written);
+- writing outside the actor's scope raises PermissionDenied — checked again *inside* the transaction
+  on the saved row with the one scoping rule, `Exhibition.objects.for_user(actor, action)`, and rolled
+  back when the saved object left the scope (e.g. a city official setting status "held");
+- `exhibition_update`/`exhibition_delete` with `expected_version` raise VersionConflict when somebody
+  else saved in between (optimistic locking on `Exhibition.version`);
+- a venue shared on overlapping dates beyond its capacity raises ValidationError on
+  "confirm_over_capacity" unless `confirm_over_capacity=True`.
+History (who, when, before → after) is recorded by django-simple-history for every write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import ADD, CHANGE, DELETE
+from exhibitions.models import Exhibition
+from exhibitions.validators import venue_overlap
+
+# Fields a caller may set through `data` (model field names; foreign keys as model instances).
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "name_zh",
+    "name_en",
+    "batch",
+    "brand",
+    "edition",
+    "city",
+    "venue",
+    "start_date",
+    "end_date",
+    "gross_area_m2",
+    "net_area_m2",
+    "status",
+    "organizer",
+    "is_international",
+    "is_independent_brand",
+    "is_green",
+    "is_digital",
+    "is_flagship",
+    "is_outbound",
+    "destination_country",
+    "is_belt_and_road",
+    "is_rcep",
+    "exhibitors",
+    "visitors",
+    "external_ref",
+    "notes",
+)
+
+
+class VersionConflict(Exception):
+    """Somebody saved a newer version since the caller read `expected_version`."""
+
+    def __init__(self, *, current: Exhibition, expected_version: int):
+        self.current = current
+        self.expected_version = expected_version
+        super().__init__(
+            f"exhibition {current.pk} is at version {current.version}, the change was based on {expected_version}"
+        )
+
+
+OUT_OF_SCOPE = _(
+    "You may not save this exhibition: city officials may only create and edit planned exhibitions of their own city."
+)
+
+
+def _apply(exhibition: Exhibition, data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
+    for name, value in data.items():
+        setattr(exhibition, name, value)
+    if "venue" in data and "city" not in data and exhibition.venue_id is not None and not exhibition.is_outbound:
+        # City of an event is its venue's city (SPEC §3); a given city that differs is reported by the validators.
+        exhibition.city_id = exhibition.venue.city_id
+
+
+def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: bool, change_reason: str | None) -> None:
+    exhibition.full_clean()
+    if not confirm_over_capacity:
+        overlap = venue_overlap(exhibition)
+        if overlap is not None and overlap.over_capacity:
+            raise ValidationError(
+                {"confirm_over_capacity": ValidationError(overlap.message(), code="venue_over_capacity")}
+            )
+    exhibition.updated_by = actor if getattr(actor, "pk", None) else None
+    exhibition._history_user = exhibition.updated_by
+    if change_reason:
+        exhibition._change_reason = change_reason
+    exhibition.save()
+
+
+def _in_scope(*, actor, pk: int, action: str) -> bool:
+    return Exhibition.objects.for_user(actor, action).filter(pk=pk).exists()
+
+
+def _request_recompute(years: Iterable[int]) -> None:
+    """Ask the progress engine for fresh figures after commit (never fails the write)."""
+    try:
+        from targets.services import progress_request_recompute
+    except ImportError:  # the progress engine is optional for this app
+        return
+    for year in sorted(set(years)):
+        progress_request_recompute(year=year)
+
+
+def exhibition_create(
+    *,
+    actor,
+    data: dict[str, Any],
+    confirm_over_capacity: bool = False,
+    change_reason: str | None = None,
+    recompute: bool = True,
+) -> Exhibition:
+    """Create an exhibition from `data` (model field names → values, foreign keys as instances)."""
+    with transaction.atomic():
+        exhibition = Exhibition()
+        _apply(exhibition, data)
+        exhibition.version = 1
+        exhibition.created_by = actor if getattr(actor, "pk", None) else None
+        _check_and_save(
+            exhibition, actor=actor, confirm_over_capacity=confirm_over_capacity, change_reason=change_reason
+        )
+        if not _in_scope(actor=actor, pk=exhibition.pk, action=ADD):
+            raise PermissionDenied(OUT_OF_SCOPE)
+    if recompute:
+        _request_recompute([exhibition.start_date.year])
+    return exhibition
+
+
+def _locked_in_scope(*, actor, exhibition: Exhibition, action: str) -> Exhibition:
+    current = Exhibition.objects.for_user(actor, action).select_for_update().filter(pk=exhibition.pk).first()
+    if current is None:
+        if Exhibition.objects.filter(pk=exhibition.pk).exists():
+            raise PermissionDenied(OUT_OF_SCOPE)
+        raise Exhibition.DoesNotExist(f"exhibition {exhibition.pk} no longer exists")
+    return current
+
+
+def exhibition_update(
+    *,
+    actor,
+    exhibition: Exhibition,
+    data: dict[str, Any],
+    expected_version: int | None,
+    confirm_over_capacity: bool = False,
+    change_reason: str | None = None,
+    recompute: bool = True,
+) -> Exhibition:
+    """Change `exhibition`; `expected_version` is the version the caller's edit was based on (None: no check)."""
+    with transaction.atomic():
+        current = _locked_in_scope(actor=actor, exhibition=exhibition, action=CHANGE)
+        if expected_version is not None and current.version != expected_version:
+            raise VersionConflict(current=current, expected_version=expected_version)
+        old_year = current.start_date.year
+        _apply(current, data)
+        current.version = current.version + 1
+        _check_and_save(current, actor=actor, confirm_over_capacity=confirm_over_capacity, change_reason=change_reason)
+        if not _in_scope(actor=actor, pk=current.pk, action=CHANGE):
+            raise PermissionDenied(OUT_OF_SCOPE)
+    if recompute:
+        _request_recompute([old_year, current.start_date.year])
+    return current
+
+
+def exhibition_delete(*, actor, exhibition: Exhibition, expected_version: int | None = None) -> None:
+    """Delete `exhibition` (recorded in its history with the actor)."""
+    with transaction.atomic():
+        current = _locked_in_scope(actor=actor, exhibition=exhibition, action=DELETE)
+        if expected_version is not None and current.version != expected_version:
+            raise VersionConflict(current=current, expected_version=expected_version)
+        year = current.start_date.year
+        current._history_user = actor if getattr(actor, "pk", None) else None
+        current.delete()
+    _request_recompute([year])
