@@ -34,3 +34,16 @@ class SignInForm(BootstrapFormMixin, AuthenticationForm):
 
 class PasswordChangeBootstrapForm(BootstrapFormMixin, PasswordChangeForm):
     pass
+
+
+def bootstrapify(form) -> None:
+    """Bootstrap classes for a form we do not define ourselves (e.g. a FilterSet's form)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple | forms.NullBooleanSelect):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()

@@ -17,10 +17,14 @@ class ExhibitionFilterSet(django_filters.FilterSet):
         field_name="start_date", lookup_expr="month", label=_("Month"), min_value=1, max_value=12
     )
     city = django_filters.ModelMultipleChoiceFilter(
-        field_name="city", to_field_name="slug", queryset=City.objects.all(), label=_("City")
+        # field_name names the slug column: django-filter builds the predicate as {field_name: value.slug}.
+        field_name="city__slug",
+        to_field_name="slug",
+        queryset=City.objects.all(),
+        label=_("City"),
     )
     batch = django_filters.ModelMultipleChoiceFilter(
-        field_name="batch", to_field_name="code", queryset=Batch.objects.all(), label=_("Batch")
+        field_name="batch__code", to_field_name="code", queryset=Batch.objects.all(), label=_("Batch")
     )
     status = django_filters.MultipleChoiceFilter(choices=Exhibition.Status.choices, label=_("Status"))
     venue = django_filters.ModelChoiceFilter(queryset=Venue.objects.all(), label=_("Venue"))

@@ -181,3 +181,17 @@ def exhibition_delete(*, actor, exhibition: Exhibition, expected_version: int | 
         current._history_user = actor if getattr(actor, "pk", None) else None
         current.delete()
     _request_recompute([year])
+
+
+def organizer_save(*, actor, organizer, data: dict[str, Any]):
+    """Create or update an organiser (staff only)."""
+    from core.writes import reference_save
+
+    return reference_save(actor=actor, instance=organizer, data=data)
+
+
+def brand_save(*, actor, brand, data: dict[str, Any]):
+    """Create or update a brand (staff only)."""
+    from core.writes import reference_save
+
+    return reference_save(actor=actor, instance=brand, data=data)

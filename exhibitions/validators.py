@@ -35,9 +35,9 @@ def exhibition_errors(exhibition) -> dict[str, list]:
 
     gross = exhibition.gross_area_m2
     venue = exhibition.venue if exhibition.venue_id else None
-    if gross is None or gross <= 0:
+    if gross is not None and gross <= 0:
         add("gross_area_m2", _("The gross area must be greater than 0 m²."), "gross_not_positive")
-    elif venue is not None and venue.capacity_m2 is not None and gross > venue.capacity_m2:
+    elif gross is not None and venue is not None and venue.capacity_m2 is not None and gross > venue.capacity_m2:
         add(
             "gross_area_m2",
             _("The gross area (%(gross)s m²) is larger than the venue's capacity (%(capacity)s m², indoor + outdoor)."),

@@ -1,20 +1,493 @@
-from django.views.generic import TemplateView
+"""Exhibition pages. Views only parse requests and call selectors/services (the API does the same)."""
 
-from core.views import WorkspaceMixin
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django_tables2 import RequestConfig
+
+from core.forms import bootstrapify
+from core.roles import CHANGE, DELETE
+from core.views import (
+    ReferenceDetailView,
+    ReferenceEditView,
+    ReferenceListView,
+    ReferenceViewMixin,
+    WorkspaceMixin,
+)
+from exhibitions import exporting, importing
+from exhibitions.forms import BrandForm, DeleteForm, ExhibitionForm, ImportUploadForm, OrganizerForm
+from exhibitions.history import field_changes, related_names
+from exhibitions.models import Brand, Exhibition, Organizer
+from exhibitions.selectors import exhibition_get, exhibition_history, exhibition_list
+from exhibitions.services import (
+    VersionConflict,
+    brand_save,
+    exhibition_create,
+    exhibition_delete,
+    exhibition_update,
+    organizer_save,
+)
+from exhibitions.tables import BrandTable, ExhibitionTable, OrganizerTable
+from venues.models import Venue
+
+PER_PAGE = 50
 
 
-class ExhibitionListView(WorkspaceMixin, TemplateView):
-    template_name = "core/home.html"
+def _add_validation_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
-class ImportView(WorkspaceMixin, TemplateView):
+class ExhibitionListView(WorkspaceMixin, View):
+    def get(self, request):
+        filterset, queryset = exhibition_list(actor=request.user, filters=request.GET)
+        bootstrapify(filterset.form)
+        table = ExhibitionTable(queryset)
+        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+        query = request.GET.copy()
+        for key in ("page", "sort"):
+            query.pop(key, None)
+        return render(
+            request,
+            "exhibitions/list.html",
+            {
+                "filter": filterset,
+                "table": table,
+                "total": table.paginator.count,
+                "export_query": query.urlencode(),
+                "can_add": self.role is not None,
+                "can_import": self.is_staff_role,
+            },
+        )
+
+
+class ExhibitionExportView(WorkspaceMixin, View):
+    """The current filter as CSV or XLSX (headers equal the import headers)."""
+
+    def get(self, request, fmt: str):
+        filterset, queryset = exhibition_list(actor=request.user, filters=request.GET)
+        if filterset.errors:
+            return HttpResponseBadRequest(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})
+        rows = queryset.order_by("start_date", "pk")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        if fmt == "csv":
+            response = HttpResponse(
+                exporting.export_csv(rows.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+            )
+            name = f"exhibitions-{stamp}.csv"
+        elif fmt == "xlsx":
+            response = HttpResponse(
+                exporting.export_xlsx(rows.iterator(chunk_size=2000)),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            name = f"exhibitions-{stamp}.xlsx"
+        else:
+            raise Http404
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class ExhibitionDetailView(WorkspaceMixin, View):
+    def get(self, request, pk: int):
+        from targets.rules import is_counted, rules_for
+
+        exhibition = exhibition_get(actor=request.user, pk=pk)
+        if exhibition is None:
+            raise Http404
+        rules = rules_for(exhibition.start_date.year)
+        return render(
+            request,
+            "exhibitions/detail.html",
+            {
+                "exhibition": exhibition,
+                "history": exhibition_history(exhibition=exhibition),
+                "counts": is_counted(exhibition, rules),
+                "rules": rules,
+                "can_change": Exhibition.objects.for_user(request.user, CHANGE).filter(pk=pk).exists(),
+                "can_delete": Exhibition.objects.for_user(request.user, DELETE).filter(pk=pk).exists(),
+            },
+        )
+
+
+class ExhibitionCreateView(WorkspaceMixin, View):
+    template_name = "exhibitions/form.html"
+
+    def get(self, request):
+        initial = {}
+        for key in ("city", "venue", "start_date", "batch"):
+            if request.GET.get(key):
+                initial[key] = request.GET[key]
+        form = ExhibitionForm(user=request.user, initial=initial)
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = ExhibitionForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                exhibition = exhibition_create(
+                    actor=request.user,
+                    data=form.service_data(),
+                    confirm_over_capacity=form.cleaned_data.get("confirm_over_capacity", False),
+                )
+            except ValidationError as error:
+                _add_validation_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error) or _("You may not save this exhibition."))
+            else:
+                messages.success(request, _("Exhibition “%(name)s” created.") % {"name": exhibition.name})
+                return redirect("exhibitions:detail", pk=exhibition.pk)
+        return render(request, self.template_name, {"form": form}, status=200)
+
+
+class ExhibitionUpdateView(WorkspaceMixin, View):
+    template_name = "exhibitions/form.html"
+
+    def get_object(self, request, pk: int) -> Exhibition:
+        exhibition = exhibition_get(actor=request.user, pk=pk)
+        if exhibition is None:
+            raise Http404
+        if not Exhibition.objects.for_user(request.user, CHANGE).filter(pk=pk).exists():
+            raise PermissionDenied
+        return exhibition
+
+    def get(self, request, pk: int):
+        exhibition = self.get_object(request, pk)
+        form = ExhibitionForm(instance=exhibition, user=request.user)
+        return render(request, self.template_name, {"form": form, "exhibition": exhibition})
+
+    def post(self, request, pk: int):
+        exhibition = self.get_object(request, pk)
+        form = ExhibitionForm(request.POST, instance=exhibition, user=request.user)
+        conflict = None
+        if form.is_valid():
+            try:
+                updated = exhibition_update(
+                    actor=request.user,
+                    exhibition=exhibition,
+                    data=form.service_data(),
+                    expected_version=form.cleaned_data.get("version"),
+                    confirm_over_capacity=form.cleaned_data.get("confirm_over_capacity", False),
+                )
+            except VersionConflict as error:
+                conflict = self._conflict(error, request, pk)
+                # Keep the user's input; the next save is based on the version they have now seen.
+                data = request.POST.copy()
+                data["version"] = str(error.current.version)
+                form = ExhibitionForm(data, instance=error.current, user=request.user)
+                form.is_valid()
+            except ValidationError as error:
+                _add_validation_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error) or _("You may not save this exhibition."))
+            except Exhibition.DoesNotExist:
+                messages.error(request, _("This exhibition was deleted by somebody else in the meantime."))
+                return redirect("exhibitions:list")
+            else:
+                messages.success(request, _("Exhibition “%(name)s” saved.") % {"name": updated.name})
+                return redirect("exhibitions:detail", pk=updated.pk)
+        status = 409 if conflict else 200
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "exhibition": exhibition, "conflict": conflict},
+            status=status,
+        )
+
+    @staticmethod
+    def _conflict(error: VersionConflict, request, pk: int) -> dict:
+        current = error.current
+        base = current.history.filter(version=error.expected_version).order_by("-history_date").first()
+        latest = current.history.order_by("-history_date").select_related("history_user").first()
+        records = [r for r in (base, latest) if r is not None]
+        names = related_names(records)
+        return {
+            "current": current,
+            "expected_version": error.expected_version,
+            "by": latest.history_user if latest else None,
+            "when": latest.history_date if latest else None,
+            "changes": field_changes(base, latest, names) if base and latest else [],
+        }
+
+
+class ExhibitionDeleteView(WorkspaceMixin, View):
+    template_name = "exhibitions/delete.html"
+
+    def get_object(self, request, pk: int) -> Exhibition:
+        exhibition = exhibition_get(actor=request.user, pk=pk)
+        if exhibition is None:
+            raise Http404
+        if not Exhibition.objects.for_user(request.user, DELETE).filter(pk=pk).exists():
+            raise PermissionDenied
+        return exhibition
+
+    def get(self, request, pk: int):
+        exhibition = self.get_object(request, pk)
+        form = DeleteForm(initial={"version": exhibition.version})
+        return render(request, self.template_name, {"form": form, "exhibition": exhibition})
+
+    def post(self, request, pk: int):
+        exhibition = self.get_object(request, pk)
+        form = DeleteForm(request.POST)
+        if form.is_valid():
+            try:
+                exhibition_delete(
+                    actor=request.user, exhibition=exhibition, expected_version=form.cleaned_data["version"]
+                )
+            except VersionConflict:
+                form.add_error(
+                    None,
+                    _(
+                        "Somebody changed this exhibition after you opened this page. Check the changes, then delete again."
+                    ),
+                )
+                exhibition.refresh_from_db()
+                form = DeleteForm(initial={"version": exhibition.version})
+                return render(
+                    request, self.template_name, {"form": form, "exhibition": exhibition, "changed": True}, status=409
+                )
+            except PermissionDenied:
+                raise
+            except Exhibition.DoesNotExist:
+                pass
+            messages.success(request, _("Exhibition “%(name)s” deleted.") % {"name": exhibition.name})
+            return redirect("exhibitions:list")
+        return render(request, self.template_name, {"form": form, "exhibition": exhibition})
+
+
+class VenueOptionsView(WorkspaceMixin, View):
+    """htmx partial: the venue <option>s of the chosen city."""
+
+    def get(self, request):
+        city = request.GET.get("city") or ""
+        venues = Venue.objects.for_user(request.user, "view").select_related("city")
+        venues = venues.filter(city_id=city) if city.isdigit() else venues.none()
+        return render(
+            request, "exhibitions/_venue_options.html", {"venues": venues, "selected": request.GET.get("venue")}
+        )
+
+
+# --- import --------------------------------------------------------------------------------------
+
+SESSION_KEY = "exhibition_import"
+
+
+def _import_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _cleanup_old_uploads() -> None:
+    cutoff = timezone.now().timestamp() - 24 * 3600
+    for item in _import_dir().glob("*.upload"):
+        try:
+            if item.stat().st_mtime < cutoff:
+                item.unlink()
+        except OSError:
+            pass
+
+
+class ImportView(WorkspaceMixin, View):
+    """Upload → dry-run preview (every row's errors) → confirm (all rows in one transaction)."""
+
     staff_only = True
-    template_name = "core/home.html"
+    template_name = "exhibitions/import.html"
+
+    def get(self, request):
+        return render(
+            request, self.template_name, {"form": ImportUploadForm(), "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES}
+        )
+
+    def post(self, request):
+        if request.POST.get("action") == "confirm":
+            return self.confirm(request)
+        form = ImportUploadForm(request.POST, request.FILES)
+        context = {"form": form, "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES}
+        if not form.is_valid():
+            return render(request, self.template_name, context, status=400)
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.EXPOPLAN_IMPORT_MAX_BYTES:
+            form.add_error(
+                "file",
+                _("The file is %(size)s bytes; the limit is %(limit)s bytes. Split it into smaller files.")
+                % {"size": f"{upload.size:,}", "limit": f"{settings.EXPOPLAN_IMPORT_MAX_BYTES:,}"},
+            )
+            return render(request, self.template_name, context, status=400)
+        content = upload.read()
+        try:
+            parsed = importing.parse_file(content, upload.name)
+        except importing.ImportFileError as error:
+            form.add_error("file", str(error))
+            return render(request, self.template_name, context, status=400)
+        confirm_over_capacity = bool(request.POST.get("confirm_over_capacity"))
+        result = importing.run_import(
+            actor=request.user,
+            parsed=parsed,
+            dry_run=True,
+            confirm_over_capacity=confirm_over_capacity,
+            filename=upload.name,
+        )
+        token = ""
+        if result.ok and parsed.rows:
+            _cleanup_old_uploads()
+            token = uuid.uuid4().hex
+            (_import_dir() / f"{token}.upload").write_bytes(content)
+            request.session[SESSION_KEY] = {
+                "token": token,
+                "name": upload.name,
+                "confirm_over_capacity": confirm_over_capacity,
+            }
+        context.update({"result": result, "parsed": parsed, "token": token, "filename": upload.name})
+        return render(request, self.template_name, context)
+
+    def confirm(self, request):
+        stored = request.session.get(SESSION_KEY) or {}
+        token = request.POST.get("token", "")
+        path = _import_dir() / f"{stored.get('token')}.upload"
+        if not token or token != stored.get("token") or not path.exists():
+            messages.error(request, _("This import preview has expired. Upload the file again."))
+            return redirect("exhibitions:import")
+        try:
+            parsed = importing.parse_file(path.read_bytes(), stored["name"])
+            result = importing.run_import(
+                actor=request.user,
+                parsed=parsed,
+                dry_run=False,
+                confirm_over_capacity=stored.get("confirm_over_capacity", False),
+                filename=stored["name"],
+            )
+        except importing.ImportFileError as error:
+            messages.error(request, str(error))
+            return redirect("exhibitions:import")
+        if not result.committed:
+            context = {
+                "form": ImportUploadForm(),
+                "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES,
+                "result": result,
+                "parsed": parsed,
+                "token": "",
+                "filename": stored["name"],
+            }
+            return render(request, self.template_name, context, status=400)
+        path.unlink(missing_ok=True)
+        request.session.pop(SESSION_KEY, None)
+        messages.success(
+            request,
+            _("Import finished: %(created)s created, %(updated)s updated.")
+            % {"created": result.created, "updated": result.updated},
+        )
+        return redirect(reverse("exhibitions:list"))
 
 
-class OrganizerListView(WorkspaceMixin, TemplateView):
-    template_name = "core/home.html"
+class ImportTemplateView(WorkspaceMixin, View):
+    staff_only = True
+
+    def get(self, request, fmt: str):
+        if fmt == "xlsx":
+            response = HttpResponse(
+                exporting.template_xlsx(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        elif fmt == "csv":
+            response = HttpResponse(exporting.template_csv(), content_type="text/csv; charset=utf-8")
+        else:
+            raise Http404
+        response["Content-Disposition"] = f'attachment; filename="expoplan-import-template.{fmt}"'
+        return response
 
 
-class BrandListView(WorkspaceMixin, TemplateView):
-    template_name = "core/home.html"
+# --- organisers and brands -------------------------------------------------------------------------
+
+
+class OrganizerMixin(ReferenceViewMixin):
+    model = Organizer
+    table_class = OrganizerTable
+    form_class = OrganizerForm
+    list_select_related = ("city",)
+    detail_fields = ("name_zh", "name_en", "city", "website", "contact", "notes")
+    url_names = {
+        "list": "exhibitions:organizer_list",
+        "detail": "exhibitions:organizer_detail",
+        "edit": "exhibitions:organizer_edit",
+        "create": "exhibitions:organizer_create",
+    }
+    title = gettext_lazy("Organiser")
+    title_plural = gettext_lazy("Organisers")
+
+    def save(self, *, actor, instance, data):
+        return organizer_save(actor=actor, organizer=instance, data=data)
+
+
+class OrganizerListView(OrganizerMixin, ReferenceListView):
+    pass
+
+
+class OrganizerDetailView(OrganizerMixin, ReferenceDetailView):
+    def extra(self, obj) -> dict:
+        rows = Exhibition.objects.for_user(self.request.user, "view").filter(organizer=obj).order_by("-start_date")[:20]
+        return {"exhibitions": rows}
+
+
+class OrganizerEditView(OrganizerMixin, ReferenceEditView):
+    pass
+
+
+class BrandMixin(ReferenceViewMixin):
+    model = Brand
+    table_class = BrandTable
+    form_class = BrandForm
+    list_select_related = ("city", "batch")
+    search_fields = ("name_zh__icontains", "name_en__icontains", "slug__icontains")
+    detail_fields = (
+        "name_zh",
+        "name_en",
+        "slug",
+        "city",
+        "batch",
+        "origin",
+        "is_flagship",
+        "typical_gross_area_m2",
+        "typical_month",
+        "source",
+        "notes",
+    )
+    url_names = {
+        "list": "exhibitions:brand_list",
+        "detail": "exhibitions:brand_detail",
+        "edit": "exhibitions:brand_edit",
+        "create": "exhibitions:brand_create",
+    }
+    title = gettext_lazy("Brand")
+    title_plural = gettext_lazy("Brands")
+
+    def save(self, *, actor, instance, data):
+        return brand_save(actor=actor, brand=instance, data=data)
+
+
+class BrandListView(BrandMixin, ReferenceListView):
+    pass
+
+
+class BrandDetailView(BrandMixin, ReferenceDetailView):
+    def extra(self, obj) -> dict:
+        rows = Exhibition.objects.for_user(self.request.user, "view").filter(brand=obj).order_by("-start_date")[:20]
+        return {"exhibitions": rows}
+
+
+class BrandEditView(BrandMixin, ReferenceEditView):
+    pass

@@ -1,7 +1,170 @@
-from django.views.generic import TemplateView
+"""Targets pages: every role reads; provincial staff set a year's goals, thresholds and city allocations."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from core.roles import CHANGE, VIEW
 from core.views import WorkspaceMixin
+from core.writes import reference_save
+from targets.forms import AllocationFormSet, TargetForm, allocation_check
+from targets.models import CityAllocation, Target
+from venues.models import City
 
 
-class TargetListView(WorkspaceMixin, TemplateView):
-    template_name = "core/home.html"
+def _check_for(target: Target) -> dict:
+    sums = target.allocations.aggregate(e=Sum("exhibitions"), g=Sum("gross_area_m2"))
+    return allocation_check(
+        goal_exhibitions=target.exhibitions,
+        goal_gross=target.gross_area_m2,
+        sum_exhibitions=sums["e"] or 0,
+        sum_gross=sums["g"] or 0,
+    )
+
+
+class TargetListView(WorkspaceMixin, View):
+    def get(self, request):
+        targets = (
+            Target.objects.for_user(request.user, VIEW)
+            .annotate(
+                sum_exhibitions=Sum("allocations__exhibitions"),
+                sum_gross=Sum("allocations__gross_area_m2"),
+                n_allocations=Count("allocations"),
+            )
+            .order_by("-year")
+        )
+        rows = []
+        for target in targets:
+            rows.append(
+                {
+                    "target": target,
+                    "check": allocation_check(
+                        goal_exhibitions=target.exhibitions,
+                        goal_gross=target.gross_area_m2,
+                        sum_exhibitions=target.sum_exhibitions or 0,
+                        sum_gross=target.sum_gross or 0,
+                    ),
+                }
+            )
+        return render(request, "targets/list.html", {"rows": rows, "can_edit": self.is_staff_role})
+
+
+class TargetDetailView(WorkspaceMixin, View):
+    def get(self, request, year: int):
+        target = Target.objects.for_user(request.user, VIEW).filter(year=year).first()
+        if target is None:
+            raise Http404
+        allocations = CityAllocation.objects.for_user(request.user, VIEW).filter(target=target).select_related("city")
+        return render(
+            request,
+            "targets/detail.html",
+            {"target": target, "allocations": allocations, "check": _check_for(target), "can_edit": self.is_staff_role},
+        )
+
+
+def _request_recompute(year: int) -> None:
+    try:
+        from targets.services import progress_request_recompute
+    except ImportError:
+        return
+    progress_request_recompute(year=year)
+
+
+class TargetEditView(WorkspaceMixin, View):
+    """Create (no year) or edit a year's target with its allocations (staff only)."""
+
+    staff_only = True
+    template_name = "targets/form.html"
+
+    def get_object(self, request, year: int | None) -> Target:
+        if year is None:
+            return Target()
+        target = Target.objects.for_user(request.user, CHANGE).filter(year=year).first()
+        if target is None:
+            raise Http404
+        return target
+
+    def get(self, request, year: int | None = None):
+        target = self.get_object(request, year)
+        form = TargetForm(instance=target)
+        initial = []
+        if target.pk is None:
+            initial = [{"city": c.pk} for c in City.objects.all()]
+        formset = AllocationFormSet(instance=target, initial=initial)
+        if initial:
+            formset.extra = len(initial)
+        else:
+            allocated = set(target.allocations.values_list("city_id", flat=True))
+            missing = [{"city": c.pk} for c in City.objects.exclude(pk__in=allocated)]
+            formset = AllocationFormSet(instance=target, initial=missing)
+            formset.extra = len(missing)
+        return self.render_form(request, {"form": form, "formset": formset, "target": target})
+
+    def post(self, request, year: int | None = None):
+        target = self.get_object(request, year)
+        old_year = target.year
+        form = TargetForm(request.POST, instance=target)
+        formset = AllocationFormSet(request.POST, instance=target)
+        if form.is_valid() and formset.is_valid():
+            try:
+                with transaction.atomic():
+                    fresh = Target.objects.get(pk=target.pk) if target.pk else Target()
+                    saved = reference_save(actor=request.user, instance=fresh, data=form.cleaned_data)
+                    formset.instance = saved
+                    items = formset.save(commit=False)
+                    for obj in formset.deleted_objects:
+                        obj.delete()
+                    for item in items:
+                        item.target = saved
+                        reference_save(actor=request.user, instance=item, data={})
+            except ValidationError as error:
+                for name, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+                    form.add_error(name if name in form.fields else None, errors)
+            except PermissionDenied:
+                raise
+            else:
+                _request_recompute(saved.year)
+                if old_year and old_year != saved.year:
+                    _request_recompute(old_year)
+                check = _check_for(saved)
+                if check["matches"]:
+                    messages.success(request, _("Target %(year)s saved.") % {"year": saved.year})
+                else:
+                    messages.warning(
+                        request,
+                        _(
+                            "Target %(year)s saved, but the city allocations do not add up to the provincial goal "
+                            "(difference: %(exhibitions)+d exhibitions, %(area)+d m²)."
+                        )
+                        % {
+                            "year": saved.year,
+                            "exhibitions": check["difference"]["exhibitions"],
+                            "area": check["difference"]["gross_area_m2"],
+                        },
+                    )
+                return redirect("targets:detail", year=saved.year)
+        totals = formset.totals() if formset.is_bound else {"exhibitions": 0, "gross_area_m2": 0}
+        check = None
+        if form.is_valid():
+            check = allocation_check(
+                goal_exhibitions=form.cleaned_data["exhibitions"],
+                goal_gross=form.cleaned_data["gross_area_m2"],
+                sum_exhibitions=totals["exhibitions"],
+                sum_gross=totals["gross_area_m2"],
+            )
+        return self.render_form(request, {"form": form, "formset": formset, "target": target, "check": check})
+
+    def render_form(self, request, context: dict):
+        context["live_labels"] = {
+            "sum": _("Allocated / goal:"),
+            "ok": _("the allocations add up"),
+            "bad": _("the allocations do not add up to the goal"),
+        }
+        return render(request, self.template_name, context)

@@ -33,3 +33,14 @@ def area(value, unit: str = "m²") -> str:
 @register.filter
 def yesno_mark(value) -> str:
     return "✓" if value else ""
+
+
+@register.filter
+def split(value: str, separator: str | None = None) -> list[str]:
+    return value.split(separator)
+
+
+@register.filter
+def field(form, name: str):
+    """A bound field by name: {% with f=form|field:"name" %}."""
+    return form[name]

@@ -1,0 +1,481 @@
+"""Spreadsheet import: XLSX or CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) → exhibitions.
+
+Every row goes through the same ExhibitionForm and services as a single edit. A dry run reports
+every row's errors as "row N, column: message"; a real run writes all rows in one transaction or
+none. Rows whose `id` or `external_ref` already exists update that exhibition instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.i18n import prefers_chinese
+from core.roles import CHANGE
+from exhibitions.columns import BY_KEY, Column, column_for_header, unneutralise
+from exhibitions.models import Batch, Brand, Exhibition, Organizer
+from exhibitions.services import EDITABLE_FIELDS, exhibition_create, exhibition_update
+from venues.models import City, Venue
+
+REQUIRED_KEYS = ("batch", "city", "start_date", "end_date", "gross_area_m2")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (wrong type, encoding, missing columns, too big)."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("row %(row)s, %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ParsedFile:
+    columns: list[Column]
+    rows: list[tuple[int, dict]]  # (spreadsheet row number, {key: raw value})
+    ignored_headers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # preview: {"row", "action", "name", "errors"}
+    years: set = field(default_factory=set)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- reading files -------------------------------------------------------------------------------
+
+
+def _decode_csv(content: bytes) -> str:
+    if b"\x00" in content[:4096]:
+        raise ImportFileError(_("The file is not a CSV text file. Upload an XLSX or CSV spreadsheet."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The CSV file's encoding is not UTF-8 or GB18030/GBK. Save it as UTF-8 CSV or XLSX."))
+
+
+def _csv_rows(content: bytes) -> list[list]:
+    import csv
+
+    text = _decode_csv(content)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ImportFileError(
+            _("The file is not a readable XLSX spreadsheet (%(reason)s). Save it from Excel as .xlsx or .csv.")
+            % {"reason": exc.__class__.__name__}
+        ) from exc
+    except Exception as exc:  # openpyxl raises many types for damaged files; none may become a 500
+        raise ImportFileError(
+            _("The file is not a readable XLSX spreadsheet (%(reason)s). Save it from Excel as .xlsx or .csv.")
+            % {"reason": exc.__class__.__name__}
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def parse_file(content: bytes, filename: str) -> ParsedFile:
+    name = (filename or "").lower()
+    is_zip = content[:4] == b"PK\x03\x04"
+    if name.endswith((".xlsx", ".xlsm")) or is_zip:
+        if not is_zip:
+            raise ImportFileError(
+                _("The file is named .xlsx but is not an XLSX spreadsheet. Save it from Excel as .xlsx or .csv.")
+            )
+        raw_rows = _xlsx_rows(content)
+    elif name.endswith(".xls") or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(_("Old Excel files (.xls) are not supported. Save the file as .xlsx or .csv."))
+    elif name.endswith((".csv", ".txt")) or not name:
+        raw_rows = _csv_rows(content)
+    else:
+        raise ImportFileError(_("Upload an XLSX or CSV spreadsheet (.xlsx or .csv)."))
+
+    def empty(row) -> bool:
+        return all(v is None or str(v).strip() == "" for v in row)
+
+    index = 0
+    while index < len(raw_rows) and empty(raw_rows[index]):
+        index += 1
+    if index >= len(raw_rows):
+        raise ImportFileError(_("The file is empty: the first row must hold the column headers."))
+    header_row = raw_rows[index]
+    columns: list[Column | None] = []
+    ignored: list[str] = []
+    seen: set[str] = set()
+    for header in header_row:
+        column = column_for_header(header)
+        if column is not None and column.key in seen:
+            raise ImportFileError(_("The column %(column)s appears twice.") % {"column": header})
+        if column is None and header not in (None, ""):
+            ignored.append(str(header))
+        if column is not None:
+            seen.add(column.key)
+        columns.append(column)
+    missing = [BY_KEY[k] for k in REQUIRED_KEYS if k not in seen]
+    if "name_zh" not in seen and "name_en" not in seen:
+        missing.insert(0, BY_KEY["name_zh"])
+    if missing:
+        raise ImportFileError(
+            _("Missing column(s): %(columns)s. Download the template to see the expected headers.")
+            % {"columns": ", ".join(c.header for c in missing)}
+        )
+    rows = []
+    for number, raw in enumerate(raw_rows[index + 1 :], start=index + 2):
+        if empty(raw):
+            continue
+        values = {}
+        for column, value in zip(columns, raw, strict=False):
+            if column is not None:
+                values[column.key] = value
+        rows.append((number, values))
+    return ParsedFile(columns=[c for c in columns if c is not None], rows=rows, ignored_headers=ignored)
+
+
+# --- converting cells to form data ------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    pass
+
+
+TRUE_WORDS = {"1", "true", "yes", "y", "是", "√", "✓", "x", "t", "有"}
+FALSE_WORDS = {"0", "false", "no", "n", "否", "", "f", "无", "-", "—"}
+STATUS_WORDS = {
+    "计划": "planned",
+    "计划中": "planned",
+    "筹备": "planned",
+    "筹备中": "planned",
+    "拟办": "planned",
+    "确认": "confirmed",
+    "已确认": "confirmed",
+    "举办": "held",
+    "已举办": "held",
+    "已办": "held",
+    "取消": "cancelled",
+    "已取消": "cancelled",
+}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%d/%m/%Y")
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unneutralise(str(value).strip())
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise CellError(_("“%(value)s” is not yes/no (use 是/否 or yes/no).") % {"value": text})
+
+
+def _int(value) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise CellError(_("“%(value)s” is not a whole number.") % {"value": value})
+    if isinstance(value, int):
+        return value
+    text = _text(value).replace(",", "").replace("，", "").replace(" ", "")
+    factor = 1
+    for suffix in ("平方米", "㎡", "m²", "m2"):
+        text = text.removesuffix(suffix)
+    if text.endswith("万"):
+        factor, text = 10_000, text[:-1]
+    try:
+        number = Decimal(text) * factor
+    except InvalidOperation:
+        raise CellError(_("“%(value)s” is not a whole number.") % {"value": _text(value)}) from None
+    if number != number.to_integral_value():
+        raise CellError(_("“%(value)s” is not a whole number.") % {"value": _text(value)})
+    return int(number)
+
+
+def _date(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = _text(value)
+    if not text:
+        return ""
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise CellError(_("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": text})
+
+
+class Lookups:
+    """Reference data loaded once per import: codes, slugs and names in both languages."""
+
+    def __init__(self):
+        self.batches = self._index(Batch.objects.all(), ("code",))
+        self.cities = self._index(City.objects.all(), ("slug",))
+        self.venues = self._index(Venue.objects.all(), ("slug",))
+        self.organizers = self._index(Organizer.objects.all(), ())
+        self.brands = self._index(Brand.objects.all(), ("slug",))
+        self.statuses = {}
+        for value, label in Exhibition.Status.choices:
+            self.statuses[value] = value
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    self.statuses[str(label).lower()] = value
+        self.statuses.update(STATUS_WORDS)
+
+    @staticmethod
+    def _index(queryset, keys) -> dict:
+        index: dict = {}
+        for obj in queryset:
+            for key in (*keys, "name_zh", "name_en"):
+                value = getattr(obj, key, "")
+                if value:
+                    index.setdefault(str(value).strip().lower(), obj)
+        return index
+
+    def find(self, kind: str, value):
+        text = _text(value)
+        if not text:
+            return None
+        table = {
+            "batch": self.batches,
+            "city": self.cities,
+            "venue": self.venues,
+            "organizer": self.organizers,
+            "brand": self.brands,
+        }[kind]
+        obj = table.get(text.lower())
+        if obj is None:
+            raise CellError(_("“%(value)s” is unknown.") % {"value": text})
+        return obj
+
+
+def column_label(column: Column | None) -> str:
+    if column is None:
+        return _("row")
+    return column.zh if prefers_chinese() else column.en
+
+
+def row_to_form_data(values: dict, lookups: Lookups, base: dict) -> tuple[dict, dict[str, str]]:
+    """Form data (as a browser would post it) and cell errors {key: message}."""
+    data = dict(base)
+    errors: dict[str, str] = {}
+    for key, raw in values.items():
+        column = BY_KEY[key]
+        if key == "id":
+            continue
+        try:
+            if column.kind in ("batch", "city", "venue", "organizer", "brand"):
+                obj = lookups.find(column.kind, raw)
+                data[key] = obj.pk if obj is not None else ""
+            elif column.kind == "status":
+                text = _text(raw)
+                status = lookups.statuses.get(text.lower()) if text else ""
+                if status is None:
+                    raise CellError(
+                        _("“%(value)s” is not a status (planned, confirmed, held, cancelled).") % {"value": text}
+                    )
+                data[key] = status
+            elif column.kind == "bool":
+                data[key] = "on" if _bool(raw) else ""
+            elif column.kind == "int":
+                number = _int(raw)
+                data[key] = "" if number is None else str(number)
+            elif column.kind == "date":
+                data[key] = _date(raw)
+            else:
+                data[key] = _text(raw)
+        except CellError as exc:
+            errors[key] = str(exc)
+    # Booleans the form expects as "on" / absent.
+    for key in [k for k, v in data.items() if v == "" and BY_KEY.get(k) and BY_KEY[k].kind == "bool"]:
+        data.pop(key)
+    return data, errors
+
+
+def _instance_form_data(exhibition: Exhibition) -> dict:
+    """What the edit form would show for `exhibition` (the base for columns the file lacks)."""
+    initial = model_to_dict(exhibition, fields=EDITABLE_FIELDS)
+    data = {}
+    for key, value in initial.items():
+        if isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        elif value is None:
+            data[key] = ""
+        elif isinstance(value, dt.date):
+            data[key] = value.isoformat()
+        else:
+            data[key] = str(value)
+    return data
+
+
+def run_import(
+    *, actor, parsed: ParsedFile, dry_run: bool, confirm_over_capacity: bool = False, filename: str = ""
+) -> ImportResult:
+    """Validate (dry run) or write every row; writes happen all together or not at all."""
+    from exhibitions.forms import ExhibitionForm
+
+    result = ImportResult()
+    lookups = Lookups()
+    ids = {_safe_id(v.get("id")) for _n, v in parsed.rows} - {None}
+    refs = {_text(v.get("external_ref")) for _n, v in parsed.rows} - {""}
+    existing_by_id = {e.pk: e for e in Exhibition.objects.filter(pk__in=ids)}
+    existing_by_ref = {e.external_ref: e for e in Exhibition.objects.filter(external_ref__in=refs)}
+    changeable = set(
+        Exhibition.objects.for_user(actor, CHANGE)
+        .filter(pk__in=[e.pk for e in (*existing_by_id.values(), *existing_by_ref.values())])
+        .values_list("pk", flat=True)
+    )
+    seen_refs: dict[str, int] = {}
+    reason = _("Imported from %(file)s") % {"file": filename} if filename else _("Imported")
+
+    def fail(number: int, key: str | None, message: str, row_errors: list) -> None:
+        error = RowError(row=number, column=column_label(BY_KEY.get(key) if key else None), message=str(message))
+        result.errors.append(error)
+        row_errors.append(error)
+
+    with transaction.atomic():
+        for number, values in parsed.rows:
+            row_errors: list[RowError] = []
+            ref = _text(values.get("external_ref"))
+            row_id = None
+            try:
+                row_id = _int_or_none(values.get("id"))
+            except CellError as exc:
+                fail(number, "id", str(exc), row_errors)
+            existing = existing_by_id.get(row_id) if row_id else None
+            if row_id and existing is None:
+                fail(number, "id", _("No exhibition has the id %(id)s.") % {"id": row_id}, row_errors)
+            if existing is None and ref:
+                existing = existing_by_ref.get(ref)
+            if ref:
+                if ref in seen_refs:
+                    fail(
+                        number,
+                        "external_ref",
+                        _("“%(ref)s” also appears in row %(row)s.") % {"ref": ref, "row": seen_refs[ref]},
+                        row_errors,
+                    )
+                seen_refs[ref] = number
+            if existing is not None and existing.pk not in changeable:
+                fail(number, "id" if row_id else "external_ref", _("You may not change this exhibition."), row_errors)
+            base = _instance_form_data(existing) if existing is not None else {}
+            data, cell_errors = row_to_form_data(values, lookups, base)
+            if "city" not in values and data.get("venue") and not data.get("city"):
+                venue = Venue.objects.filter(pk=data["venue"]).only("city_id").first()
+                data["city"] = venue.city_id if venue else ""
+            for key, message in cell_errors.items():
+                fail(number, key, message, row_errors)
+            name = data.get("name_zh") or data.get("name_en") or ""
+            action = "update" if existing is not None else "create"
+            if not row_errors:
+                if confirm_over_capacity:
+                    data["confirm_over_capacity"] = "on"
+                form = ExhibitionForm(data=data, instance=existing, user=actor, for_import=True)
+                if not form.is_valid():
+                    for key, messages in form.errors.items():
+                        for message in messages:
+                            fail(number, key if key in BY_KEY else None, message, row_errors)
+                else:
+                    try:
+                        if existing is None:
+                            exhibition = exhibition_create(
+                                actor=actor,
+                                data=form.service_data(),
+                                confirm_over_capacity=confirm_over_capacity,
+                                change_reason=reason,
+                                recompute=False,
+                            )
+                            result.created += 1
+                        else:
+                            old_year = existing.start_date.year
+                            exhibition = exhibition_update(
+                                actor=actor,
+                                exhibition=existing,
+                                data=form.service_data(),
+                                expected_version=None,
+                                confirm_over_capacity=confirm_over_capacity,
+                                change_reason=reason,
+                                recompute=False,
+                            )
+                            result.years.add(old_year)
+                            result.updated += 1
+                        result.years.add(exhibition.start_date.year)
+                        if ref:
+                            existing_by_ref[ref] = exhibition
+                    except ValidationError as exc:
+                        for key, messages in exc.message_dict.items():
+                            for message in messages:
+                                fail(number, key if key in BY_KEY else None, message, row_errors)
+                    except PermissionDenied as exc:
+                        fail(number, None, str(exc) or _("You may not save this exhibition."), row_errors)
+            result.rows.append({"row": number, "action": action, "name": name, "errors": row_errors})
+        if dry_run or result.errors:
+            transaction.set_rollback(True)
+    result.committed = not dry_run and not result.errors
+    if result.committed:
+        from exhibitions.services import _request_recompute
+
+        _request_recompute(result.years)
+    return result
+
+
+def _int_or_none(value) -> int | None:
+    return _int(value)
+
+
+def _safe_id(value) -> int | None:
+    try:
+        return _int(value)
+    except CellError:
+        return None
