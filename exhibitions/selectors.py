@@ -25,7 +25,7 @@ def exhibition_list(*, actor, filters: QueryDict | dict | None = None) -> tuple[
     the page's query count does not depend on the number of rows.
     """
     base = Exhibition.objects.for_user(actor, VIEW).select_related("batch", "city", "venue", "organizer", "brand")
-    filterset = ExhibitionFilterSet(filters or None, queryset=base)
+    filterset = ExhibitionFilterSet(filters if filters is not None else {}, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     year = filterset.form.cleaned_data.get("year") if filterset.is_valid() else None
     queryset = queryset.annotate(counts_toward_target=counts_annotation(int(year) if year else None))

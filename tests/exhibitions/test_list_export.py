@@ -1,0 +1,144 @@
+"""The exhibition list: search, filters, counted column from SQL, sorting, paging, exports."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from exhibitions.columns import HEADERS
+from exhibitions.models import Exhibition
+from targets.rules import counted
+from tests.factories import ExhibitionFactory, OrganizerFactory, VenueFactory, batch, city
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [row.record.name_zh for row in response.context["table"].paginated_rows]
+
+
+def test_search_by_chinese_english_and_organiser(client, staff_user):
+    organiser = OrganizerFactory(name_zh="辽宁国际展览公司", name_en="Liaoning Expo Co")
+    ExhibitionFactory(name_zh="大连国际汽车展", name_en="Dalian Auto Show")
+    ExhibitionFactory(name_zh="沈阳农业博览会", name_en="Shenyang Agri Fair", organizer=organiser)
+    client.force_login(staff_user)
+    assert names(client.get("/exhibitions/?search=汽车")) == ["大连国际汽车展"]
+    assert names(client.get("/exhibitions/?search=agri")) == ["沈阳农业博览会"]
+    assert names(client.get("/exhibitions/?search=Liaoning Expo")) == ["沈阳农业博览会"]
+
+
+def test_filters_and_total(client, staff_user):
+    dalian = VenueFactory(city=city("dalian"))
+    ExhibitionFactory.create_batch(3, venue=dalian, start_date=dt.date(2024, 3, 1))
+    ExhibitionFactory(venue=dalian, start_date=dt.date(2025, 3, 1))
+    ExhibitionFactory(start_date=dt.date(2024, 3, 1), status="cancelled")
+    ExhibitionFactory(start_date=dt.date(2024, 4, 1), batch=batch("conference"))
+    client.force_login(staff_user)
+    assert client.get("/exhibitions/?year=2024&city=dalian").context["total"] == 3
+    assert client.get("/exhibitions/?status=cancelled").context["total"] == 1
+    assert client.get("/exhibitions/?batch=conference").context["total"] == 1
+    assert client.get(f"/exhibitions/?venue={dalian.pk}").context["total"] == 4
+    # The "counts" filter and column agree with the counting rule.
+    response = client.get("/exhibitions/?year=2024&counts=true")
+    assert response.context["total"] == counted(2024).count() == 3
+    assert all(row.record.counts_toward_target for row in response.context["table"].paginated_rows)
+    response = client.get("/exhibitions/?year=2024&counts=false")
+    assert response.context["total"] == 2
+    assert not any(row.record.counts_toward_target for row in response.context["table"].paginated_rows)
+
+
+def test_bad_filter_value_is_not_a_500(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get("/exhibitions/?year=abc&city=atlantis&start_from=yesterday")
+    assert response.status_code == 200
+    assert response.context["total"] == 0
+    assert response.context["filter"].errors
+    assert client.get("/exhibitions/export/csv/?year=abc").status_code == 400
+
+
+def test_sorting_and_paging(client, staff_user):
+    for day in range(1, 61):
+        ExhibitionFactory(name_zh=f"展{day:02d}", start_date=dt.date(2024, 1, 1) + dt.timedelta(days=day))
+    client.force_login(staff_user)
+    response = client.get("/exhibitions/?sort=-start_date")
+    assert names(response)[0] == "展60" and len(names(response)) == 50
+    response = client.get("/exhibitions/?sort=start_date&page=2")
+    assert names(response)[0] == "展51"
+    assert client.get("/exhibitions/?sort=gross_area_m2").status_code == 200
+    # An out-of-range page shows the last page instead of an error.
+    assert names(client.get("/exhibitions/?sort=start_date&page=99"))[0] == "展51"
+
+
+@pytest.mark.parametrize(
+    "url", ["/exhibitions/?year=2024", "/exhibitions/export/csv/?year=2024", "/exhibitions/export/xlsx/"]
+)
+def test_query_count_does_not_depend_on_rows(client, staff_user, django_assert_num_queries, url):
+    client.force_login(staff_user)
+    venue = VenueFactory()
+    organiser = OrganizerFactory()
+    ExhibitionFactory.create_batch(10, venue=venue, organizer=organiser, start_date=dt.date(2024, 5, 1))
+    client.get(url)  # warm caches (session, content types)
+    with CaptureQueriesContext(connection) as ten:
+        assert client.get(url).status_code == 200
+    for index in range(90):
+        ExhibitionFactory(venue=VenueFactory(), organizer=OrganizerFactory(), start_date=dt.date(2024, 6, 1))
+    with django_assert_num_queries(len(ten.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_detail_query_count_does_not_depend_on_history(client, staff_user, django_assert_num_queries):
+    from exhibitions.services import exhibition_update
+
+    exhibition = ExhibitionFactory()
+    client.force_login(staff_user)
+    url = f"/exhibitions/{exhibition.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as short:
+        client.get(url)
+    for area in range(21_000, 21_020):
+        exhibition = exhibition_update(
+            actor=staff_user, exhibition=exhibition, data={"gross_area_m2": area}, expected_version=None
+        )
+    with django_assert_num_queries(len(short.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["history"]) == 21
+
+
+def _csv(response) -> list[list[str]]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_export_headers_equal_import_headers_and_filter_applies(client, staff_user):
+    ExhibitionFactory(name_zh="导出展", start_date=dt.date(2024, 5, 1))
+    ExhibitionFactory(name_zh="其他年", start_date=dt.date(2023, 5, 1))
+    client.force_login(staff_user)
+    response = client.get("/exhibitions/export/csv/?year=2024")
+    assert response["Content-Disposition"].startswith("attachment;")
+    rows = _csv(response)
+    assert rows[0] == HEADERS
+    assert [r[HEADERS.index("展会名称（中文） / Name (Chinese)")] for r in rows[1:]] == ["导出展"]
+    sheet = load_workbook(io.BytesIO(client.get("/exhibitions/export/xlsx/?year=2024").content)).active
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert sheet.max_row == 2
+
+
+def test_exports_neutralise_formula_injection(client, staff_user):
+    payloads = ['=HYPERLINK("http://evil")', "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)"]
+    for index, payload in enumerate(payloads):
+        ExhibitionFactory(name_zh=payload, notes=payload, start_date=dt.date(2024, 5, index + 1))
+    client.force_login(staff_user)
+    rows = _csv(client.get("/exhibitions/export/csv/"))
+    name_col = HEADERS.index("展会名称（中文） / Name (Chinese)")
+    for row in rows[1:]:
+        assert row[name_col][0] not in "=+-@", row[name_col]
+    sheet = load_workbook(io.BytesIO(client.get("/exhibitions/export/xlsx/").content)).active
+    for row in sheet.iter_rows(min_row=2):
+        cell = row[name_col]
+        assert cell.data_type == "s"
+        assert not str(cell.value).startswith(("=", "+", "-", "@"))
+    assert Exhibition.objects.count() == 4
