@@ -84,7 +84,7 @@ def test_query_count_does_not_depend_on_rows(client, staff_user, django_assert_n
     client.get(url)  # warm caches (session, content types)
     with CaptureQueriesContext(connection) as ten:
         assert client.get(url).status_code == 200
-    for index in range(90):
+    for _index in range(90):
         ExhibitionFactory(venue=VenueFactory(), organizer=OrganizerFactory(), start_date=dt.date(2024, 6, 1))
     with django_assert_num_queries(len(ten.captured_queries)):
         assert client.get(url).status_code == 200
