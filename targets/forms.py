@@ -32,7 +32,6 @@ class AllocationForm(BootstrapFormMixin, forms.ModelForm):
 
 class BaseAllocationFormSet(BaseInlineFormSet):
     def clean(self):
-        super().clean()
         seen = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
@@ -43,6 +42,7 @@ class BaseAllocationFormSet(BaseInlineFormSet):
             if city.pk in seen:
                 form.add_error("city", _("This city already has an allocation above."))
             seen.add(city.pk)
+        super().clean()
 
     def totals(self) -> dict:
         exhibitions = gross = 0
