@@ -277,9 +277,12 @@ class Lookups:
         index: dict = {}
         for obj in queryset:
             for key in (*keys, "name_zh", "name_en"):
-                value = getattr(obj, key, "")
+                value = str(getattr(obj, key, "") or "").strip().lower()
                 if value:
-                    index.setdefault(str(value).strip().lower(), obj)
+                    index.setdefault(value, obj)
+                    # "大连市" is often written "大连" in city spreadsheets.
+                    if key == "name_zh" and len(value) > 2 and value.endswith(("市", "区")):
+                        index.setdefault(value[:-1], obj)
         return index
 
     def find(self, kind: str, value):
