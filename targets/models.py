@@ -71,3 +71,55 @@ class CityAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target.year} {self.city}"
+
+
+class ProgressSnapshot(models.Model):
+    """One recompute of a year's progress: the full breakdown (see `targets.schema`) as JSON.
+
+    `watermark` is the latest data change the recompute saw (the newest `ProgressDataMark.changed_at`
+    of its year and of the global marker); `data_version` is the matching counter, so `stale` is an
+    exact integer comparison (`targets.selectors.progress_get`).
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots"
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    watermark = models.DateTimeField(_("data watermark"), null=True, blank=True)
+    data_version = models.PositiveBigIntegerField(_("data version"), default=0)
+    payload = models.JSONField(_("payload"))
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        get_latest_by = ["computed_at", "id"]
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+        indexes = [models.Index(fields=["year", "-computed_at"], name="snapshot_year_computed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ProgressDataMark(models.Model):
+    """A per-year "data changed" marker, bumped in the same transaction as the change (targets/signals.py).
+
+    `year = 0` is the global marker (venues, batches, cities: a change there can move every year).
+    A snapshot is stale when the sum of its year's and the global counters exceeds its `data_version`;
+    deletions, bulk writes that call `progress_data_changed` and reference-data edits are all noticed.
+    """
+
+    GLOBAL = 0
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("progress data marker")
+        verbose_name_plural = _("progress data markers")
+
+    def __str__(self) -> str:
+        return f"{self.year or 'global'} v{self.version}"

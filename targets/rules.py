@@ -52,11 +52,10 @@ def rules_for(year: int, target: Target | None = None) -> CountingRules:
     )
 
 
-def counted_q(rules: CountingRules) -> Q:
-    """Rules 1–5 as one Q on Exhibition (rule 1 as a date range, so the start_date index is used)."""
+def eligible_q(rules: CountingRules) -> Q:
+    """Rules 1, 3, 4 and 5 (every status, cancelled included): the base of the forecast's conversion rate."""
     return (
         Q(start_date__year=rules.year)
-        & ~Q(status=Exhibition.Status.CANCELLED)
         & Q(batch__counts_as_exhibition=True)
         & Q(is_outbound=False)
         & Q(venue__is_professional=True)
@@ -64,11 +63,49 @@ def counted_q(rules: CountingRules) -> Q:
     )
 
 
+def counted_q(rules: CountingRules) -> Q:
+    """Rules 1–5 as one Q on Exhibition (rule 1 as a date range, so the start_date index is used)."""
+    return eligible_q(rules) & ~Q(status=Exhibition.Status.CANCELLED)
+
+
 def counted(year: int, *, rules: CountingRules | None = None, queryset=None):
     """Exactly the exhibitions that count toward `year` (every status but cancelled)."""
     rules = rules or rules_for(year)
     queryset = Exhibition.objects.all() if queryset is None else queryset
     return queryset.filter(counted_q(rules))
+
+
+MEASURE_STATUSES = {
+    "achieved": ACHIEVED_STATUSES,
+    "committed": COMMITTED_STATUSES,
+    "pipeline": PIPELINE_STATUSES,
+}
+
+
+def figure_rows(
+    year: int,
+    *,
+    measure: str = "pipeline",
+    city: str | None = None,
+    batch: str | None = None,
+    month: int | None = None,
+    rules: CountingRules | None = None,
+    queryset=None,
+):
+    """The rows behind one figure of a snapshot (drill-down): `measure` of `city`/`batch`/`month`.
+
+    `measure` is achieved, committed or pipeline; `city` a City slug, `batch` a Batch code, `month` 1..12.
+    """
+    if measure not in MEASURE_STATUSES:
+        raise ValueError(f"measure must be one of {sorted(MEASURE_STATUSES)}, not {measure!r}")
+    qs = counted(year, rules=rules, queryset=queryset).filter(status__in=MEASURE_STATUSES[measure])
+    if city is not None:
+        qs = qs.filter(city__slug=city)
+    if batch is not None:
+        qs = qs.filter(batch__code=batch)
+    if month is not None:
+        qs = qs.filter(start_date__month=month)
+    return qs
 
 
 def is_counted(exhibition: Exhibition, rules: CountingRules) -> bool:

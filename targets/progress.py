@@ -1,0 +1,396 @@
+"""The progress engine: every figure of a year's snapshot, from a handful of GROUP BY queries.
+
+Formulas (SPEC §3; the same text is in README "Progress engine"):
+
+- **counted** rows are `targets.rules.counted(year)` (rules 1–5 with the thresholds of the year's Target).
+- **achieved** = counted & held; **committed** = counted & (held | confirmed);
+  **pipeline** = counted & (held | confirmed | planned). Each measure is ``{"exhibitions": count,
+  "gross_area_m2": sum of gross area}``. The city of an event is `Exhibition.city` (the venue's city).
+- **goal**: province = the Target's figures; a city = its CityAllocation (0 when none); 0 without a Target.
+- **percent** = achieved ÷ goal × 100, rounded half-up to 1 decimal; null when the goal is 0.
+- **gap** = goal − achieved (negative when exceeded); **ahead_of_plan** = achieved − expected_to_date.
+- **expected_to_date** = goal × share(as_of), rounded half-up, where `as_of` is today (Asia/Shanghai)
+  clamped to the year (before 1 Jan → 0, after 31 Dec → the whole goal) and
+  *linear*: share = days elapsed including `as_of` ÷ days in the year;
+  *previous_year_monthly* (when the previous year has counted pipeline events province-wide):
+  share = Σ w(full months before as_of's month) + w(as_of's month) × day ÷ days in that month, with
+  w(m) the previous year's share of counted pipeline events (exhibitions) or of their gross area (area)
+  starting in month m. One basis for every scope (the province's distribution), so cities add up.
+- **plan_cumulative** of month m = goal × share(end of month m), rounded half-up.
+- **forecast** = achieved + confirmed-only + planned-only × rate, rounded half-up, where
+  rate = held ÷ (held + cancelled) among the previous year's events meeting rules 1, 3, 4, 5 with that
+  year's thresholds, province-wide, by count (1.0 when there are none); the same rate for the area.
+- **other**: events starting in the year in the scope, status not cancelled: conferences (batch not
+  counting as exhibition), outbound, international, green, digital, flagship.
+- **large_scale_share** = among non-cancelled, exhibition-batch, non-outbound events of the year in
+  the scope, the share (0..1, 4 decimals) with gross area ≥ the large-scale threshold; null when none.
+- **previous_year**: the same scope's achieved/committed/pipeline for year − 1 under its own rules;
+  null when year − 1 has neither a Target nor an event meeting rules 1, 3, 4, 5.
+- **venue_utilisation**: per venue, non-cancelled non-outbound events starting in the year: events,
+  days booked (Σ end − start + 1), area-days (Σ gross area × days).
+
+Queries (constant, whatever the number of rows): targets, allocations, cities, batches, venues, and
+four aggregates — counted rows GROUP BY city, batch, month, status; previous-year eligible rows GROUP BY
+city, month, status; `other` GROUP BY city with conditional counts; utilisation GROUP BY venue.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+
+from django.db.models import BigIntegerField, Count, F, Func, IntegerField, Q, Sum
+from django.db.models.functions import Cast, ExtractMonth
+from django.utils import timezone
+
+from exhibitions.models import Batch, Exhibition
+from targets.models import CityAllocation, Target
+from targets.rules import CountingRules, counted_q, eligible_q, rules_for
+from venues.models import City, Venue
+
+S = Exhibition.Status
+MEASURES = ("exhibitions", "gross_area_m2")
+FORECAST_FORMULA = "achieved + confirmed + planned × rate"
+OTHER_KEYS = ("conferences", "outbound", "international", "green", "digital", "flagship")
+
+
+class DaysInclusive(Func):
+    """end_date − start_date + 1, as an integer, on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+
+    def __init__(self, end: str = "end_date", start: str = "start_date"):
+        super().__init__(F(end), F(start))
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: date − date is an integer
+        end_sql, end_params = compiler.compile(self.source_expressions[0])
+        start_sql, start_params = compiler.compile(self.source_expressions[1])
+        return f"({end_sql} - {start_sql} + 1)", (*end_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        end_sql, end_params = compiler.compile(self.source_expressions[0])
+        start_sql, start_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"(CAST(julianday({end_sql}) - julianday({start_sql}) AS INTEGER) + 1)",
+            (*end_params, *start_params),
+        )
+
+
+# --- the aggregate queries ------------------------------------------------------------------------
+
+
+def aggregate_querysets(rules: CountingRules, previous_rules: CountingRules) -> dict:
+    """The four GROUP BY querysets a recompute runs (also executed raw by bench/recompute.py as the floor)."""
+    year = rules.year
+    counted_rows = (
+        Exhibition.objects.filter(counted_q(rules))
+        .annotate(month=ExtractMonth("start_date"))
+        .values("city_id", "batch_id", "month", "status")
+        .annotate(n=Count("pk"), area=Sum("gross_area_m2"))
+        .order_by()
+    )
+    previous_rows = (
+        Exhibition.objects.filter(eligible_q(previous_rules))
+        .annotate(month=ExtractMonth("start_date"))
+        .values("city_id", "month", "status")
+        .annotate(n=Count("pk"), area=Sum("gross_area_m2"))
+        .order_by()
+    )
+    exhibition_batch = Q(batch__counts_as_exhibition=True, is_outbound=False)
+    other_rows = (
+        Exhibition.objects.filter(start_date__year=year)
+        .exclude(status=S.CANCELLED)
+        .values("city_id")
+        .annotate(
+            conferences=Count("pk", filter=Q(batch__counts_as_exhibition=False)),
+            outbound=Count("pk", filter=Q(is_outbound=True)),
+            international=Count("pk", filter=Q(is_international=True)),
+            green=Count("pk", filter=Q(is_green=True)),
+            digital=Count("pk", filter=Q(is_digital=True)),
+            flagship=Count("pk", filter=Q(is_flagship=True)),
+            share_of=Count("pk", filter=exhibition_batch),
+            large=Count("pk", filter=exhibition_batch & Q(gross_area_m2__gte=rules.large_min_gross_area_m2)),
+        )
+        .order_by()
+    )
+    utilisation_rows = (
+        Exhibition.objects.filter(start_date__year=year, is_outbound=False, venue__isnull=False)
+        .exclude(status=S.CANCELLED)
+        .values("venue_id")
+        .annotate(
+            events=Count("pk"),
+            days=Sum(DaysInclusive()),
+            area_days=Sum(Cast("gross_area_m2", BigIntegerField()) * DaysInclusive(), output_field=BigIntegerField()),
+        )
+        .order_by()
+    )
+    return {
+        "counted": counted_rows,
+        "previous": previous_rows,
+        "other": other_rows,
+        "utilisation": utilisation_rows,
+    }
+
+
+# --- small arithmetic helpers -----------------------------------------------------------------------
+
+
+def round_half_up(value: Fraction | int) -> int:
+    return math.floor(Fraction(value) + Fraction(1, 2))
+
+
+def percent_of(achieved: int, goal: int) -> float | None:
+    """achieved ÷ goal × 100, half-up to 1 decimal; None when the goal is 0."""
+    if not goal:
+        return None
+    return round_half_up(Fraction(achieved * 1000, goal)) / 10
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def clamp_to_year(year: int, as_of: date) -> date | None:
+    """`as_of` inside `year`; None when the year has not started (nothing elapsed)."""
+    if as_of < date(year, 1, 1):
+        return None
+    return min(as_of, date(year, 12, 31))
+
+
+def linear_share(year: int, as_of: date) -> Fraction:
+    """Days elapsed including `as_of` ÷ days in the year (0 before the year, 1 after)."""
+    day = clamp_to_year(year, as_of)
+    if day is None:
+        return Fraction(0)
+    return Fraction(day.timetuple().tm_yday, days_in_year(year))
+
+
+def weighted_share(year: int, as_of: date, weights: list[Fraction]) -> Fraction:
+    """Σ weights of months before `as_of`'s month + that month's weight × day ÷ days in the month."""
+    day = clamp_to_year(year, as_of)
+    if day is None:
+        return Fraction(0)
+    share = sum(weights[: day.month - 1], Fraction(0))
+    return share + weights[day.month - 1] * Fraction(day.day, calendar.monthrange(year, day.month)[1])
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def monthly_weights(per_month: dict[int, int]) -> list[Fraction] | None:
+    total = sum(per_month.values())
+    if total <= 0:
+        return None
+    return [Fraction(per_month.get(m, 0), total) for m in range(1, 13)]
+
+
+# --- assembly ---------------------------------------------------------------------------------------
+
+
+def _zero() -> dict:
+    return {"exhibitions": 0, "gross_area_m2": 0}
+
+
+@dataclass
+class _Tally:
+    """Counts and areas per status for one cell (scope × batch × month)."""
+
+    by_status: dict
+
+    @classmethod
+    def new(cls) -> _Tally:
+        return cls(by_status=defaultdict(lambda: [0, 0]))
+
+    def add(self, status: str, n: int, area: int) -> None:
+        cell = self.by_status[status]
+        cell[0] += n
+        cell[1] += area
+
+    def measure(self, statuses) -> dict:
+        n = sum(self.by_status[s][0] for s in statuses if s in self.by_status)
+        area = sum(self.by_status[s][1] for s in statuses if s in self.by_status)
+        return {"exhibitions": n, "gross_area_m2": area}
+
+
+ACHIEVED = (S.HELD,)
+COMMITTED = (S.HELD, S.CONFIRMED)
+PIPELINE = (S.HELD, S.CONFIRMED, S.PLANNED)
+
+
+def _status_measures(tally: _Tally) -> dict:
+    return {
+        "achieved": tally.measure(ACHIEVED),
+        "committed": tally.measure(COMMITTED),
+        "pipeline": tally.measure(PIPELINE),
+    }
+
+
+def _diff(a: dict, b: dict) -> dict:
+    return {k: a[k] - b[k] for k in MEASURES}
+
+
+def compute_payload(*, year: int, as_of: date | None = None, computed_at: datetime | None = None) -> tuple:
+    """(payload, target) for `year`. Read-only: the caller validates and saves."""
+    computed_at = computed_at or timezone.now()
+    as_of = as_of or timezone.localdate(computed_at)
+    targets = {t.year: t for t in Target.objects.filter(year__in=[year, year - 1])}
+    target = targets.get(year)
+    rules = rules_for(year, target) if target else CountingRules(year=year)
+    previous_target = targets.get(year - 1)
+    previous_rules = rules_for(year - 1, previous_target) if previous_target else CountingRules(year=year - 1)
+
+    cities = list(City.objects.order_by("sort_order", "slug").values_list("id", "slug"))
+    city_slug = dict(cities)
+    batches = list(Batch.objects.order_by("sort_order", "code").values_list("id", "code"))
+    allocations = {
+        city_id: {"exhibitions": n, "gross_area_m2": area}
+        for city_id, n, area in CityAllocation.objects.filter(target__year=year).values_list(
+            "city_id", "exhibitions", "gross_area_m2"
+        )
+    }
+    queries = aggregate_querysets(rules, previous_rules)
+
+    # Counted rows of the year: per city × batch × month × status.
+    per_city = defaultdict(_Tally.new)
+    per_city_batch = defaultdict(_Tally.new)
+    per_city_month = defaultdict(_Tally.new)
+    for row in queries["counted"]:
+        n, area = row["n"], int(row["area"] or 0)
+        c, b, m, s = row["city_id"], row["batch_id"], row["month"], row["status"]
+        for key in (c, None):  # None = the province
+            per_city[key].add(s, n, area)
+            per_city_batch[key, b].add(s, n, area)
+            per_city_month[key, m].add(s, n, area)
+
+    # Previous year (its own rules, cancelled included for the conversion rate).
+    previous = defaultdict(_Tally.new)
+    previous_month_n: dict[int, int] = defaultdict(int)
+    previous_month_area: dict[int, int] = defaultdict(int)
+    held = cancelled = 0
+    previous_any = False
+    for row in queries["previous"]:
+        previous_any = True
+        n, area, s = row["n"], int(row["area"] or 0), row["status"]
+        previous[row["city_id"]].add(s, n, area)
+        previous[None].add(s, n, area)
+        if s in PIPELINE:
+            previous_month_n[row["month"]] += n
+            previous_month_area[row["month"]] += area
+        if s == S.HELD:
+            held += n
+        elif s == S.CANCELLED:
+            cancelled += n
+    rate = Fraction(held, held + cancelled) if held + cancelled else Fraction(1)
+    has_previous = previous_any or previous_target is not None
+
+    weights_n = monthly_weights(previous_month_n)
+    weights_area = monthly_weights(previous_month_area)
+    basis = "previous_year_monthly" if weights_n is not None else "linear"
+
+    def share(measure: str, day: date) -> Fraction:
+        weights = weights_n if measure == "exhibitions" else weights_area
+        if weights is None:
+            return linear_share(year, day)
+        return weighted_share(year, day, weights)
+
+    shares_now = {m: share(m, as_of) for m in MEASURES}
+    shares_month_end = {m: [share(m, month_end(year, month)) for month in range(1, 13)] for m in MEASURES}
+
+    # Other counts and the large-scale share, per city.
+    other = defaultdict(lambda: defaultdict(int))
+    for row in queries["other"]:
+        for key in (row["city_id"], None):
+            for name in (*OTHER_KEYS, "share_of", "large"):
+                other[key][name] += row[name]
+
+    province_goal = {"exhibitions": target.exhibitions, "gross_area_m2": target.gross_area_m2} if target else _zero()
+
+    def city_row(city_id: int) -> dict:
+        tally = per_city[city_id]
+        goal = allocations.get(city_id, _zero())
+        achieved = tally.measure(ACHIEVED)
+        return {
+            "city": city_slug[city_id],
+            "goal": dict(goal),
+            **_status_measures(tally),
+            "percent": {m: percent_of(achieved[m], goal[m]) for m in MEASURES},
+        }
+
+    def scope(key, name: str, goal: dict) -> dict:
+        tally = per_city[key]
+        measures = _status_measures(tally)
+        achieved = measures["achieved"]
+        confirmed_only = tally.measure((S.CONFIRMED,))
+        planned_only = tally.measure((S.PLANNED,))
+        expected = {m: round_half_up(goal[m] * shares_now[m]) for m in MEASURES}
+        forecast = {m: achieved[m] + confirmed_only[m] + round_half_up(planned_only[m] * rate) for m in MEASURES}
+        counts = other[key]
+        return {
+            "scope": name,
+            "goal": dict(goal),
+            **measures,
+            "expected_to_date": expected,
+            "forecast": forecast,
+            "gap": _diff(goal, achieved),
+            "ahead_of_plan": _diff(achieved, expected),
+            "percent": {m: percent_of(achieved[m], goal[m]) for m in MEASURES},
+            "by_city": [city_row(cid) for cid, _slug in cities] if key is None else [city_row(key)],
+            "by_batch": [{"batch": code, **_status_measures(per_city_batch[key, bid])} for bid, code in batches],
+            "by_month": [
+                {
+                    "month": month,
+                    **_status_measures(per_city_month[key, month]),
+                    "plan_cumulative": {m: round_half_up(goal[m] * shares_month_end[m][month - 1]) for m in MEASURES},
+                }
+                for month in range(1, 13)
+            ],
+            "other": {name: counts[name] for name in OTHER_KEYS},
+            "large_scale_share": round(counts["large"] / counts["share_of"], 4) if counts["share_of"] else None,
+            "previous_year": _status_measures(previous[key]) if has_previous else None,
+        }
+
+    scopes = {"province": scope(None, "province", province_goal)}
+    for city_id, slug in cities:
+        scopes[slug] = scope(city_id, slug, allocations.get(city_id, _zero()))
+
+    utilisation = {row["venue_id"]: row for row in queries["utilisation"]}
+    venues = Venue.objects.order_by("city__sort_order", "slug").values_list(
+        "id", "slug", "name_zh", "name_en", "city__slug"
+    )
+    venue_utilisation = []
+    for venue_id, slug, name_zh, name_en, venue_city in venues:
+        row = utilisation.get(venue_id)
+        venue_utilisation.append(
+            {
+                "venue": venue_id,
+                "slug": slug,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "city": venue_city,
+                "events": row["events"] if row else 0,
+                "days_booked": int(row["days"] or 0) if row else 0,
+                "area_days": int(row["area_days"] or 0) if row else 0,
+            }
+        )
+
+    payload = {
+        "year": year,
+        "computed_at": timezone.localtime(computed_at).isoformat(timespec="seconds"),
+        "rules": {
+            "year": year,
+            "large_min_gross_area_m2": rules.large_min_gross_area_m2,
+            "professional_venue_min_indoor_m2": rules.professional_venue_min_indoor_m2,
+            "as_of": as_of.isoformat(),
+            "expected_basis": basis,
+            "forecast_conversion_rate": round(float(rate), 4),
+            "forecast_formula": FORECAST_FORMULA,
+        },
+        "scopes": scopes,
+        "venue_utilisation": venue_utilisation,
+    }
+    return payload, target

@@ -1,0 +1,254 @@
+"""Progress engine writes: recompute, request a recompute, mark data changed, prune history.
+
+Freshness works like this (README "Progress engine"):
+1. Every change to exhibitions, venues, batches, cities, targets or allocations bumps a per-year
+   counter (`ProgressDataMark`) in the same transaction (targets/signals.py). Bulk writes that bypass
+   model signals (bulk_create, raw SQL, queryset.update) call `progress_data_changed(years=...)`.
+2. After commit, `progress_request_recompute` publishes the Celery task, debounced per year: the first
+   change of a burst sets a cache key and schedules the task `countdown` seconds later; later changes
+   see the key and do nothing; the task deletes the key as it starts.
+3. Publishing has a short timeout; a failure is logged and never reaches the user. Nothing is lost:
+   the snapshot keeps the counter it saw, so the periodic run (`progress_recompute_stale`, every 15
+   minutes) finds every year whose counter moved and recomputes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from targets.locking import lock_year
+from targets.models import ProgressDataMark, ProgressSnapshot, Target
+from targets.progress import compute_payload
+from targets.schema import validate_payload
+
+logger = logging.getLogger("expoplan.progress")
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+DEBOUNCE_KEY = "expoplan:progress:debounce:{year}"
+BROKER_DOWN_KEY = "expoplan:progress:broker-down"
+BROKER_DOWN_BACKOFF_SECONDS = 30
+KEEP_ALL_DAYS = 7
+
+
+def _debounce_seconds() -> int:
+    return int(getattr(settings, "EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS", 10))
+
+
+# --- data-changed markers ---------------------------------------------------------------------------
+
+
+def progress_data_version(*, year: int) -> tuple[int, datetime | None]:
+    """(counter, watermark) of `year`: its marker plus the global one (one query)."""
+    rows = list(
+        ProgressDataMark.objects.filter(year__in=[year, ProgressDataMark.GLOBAL]).values_list("version", "changed_at")
+    )
+    version = sum(v for v, _ in rows)
+    watermark = max((at for _, at in rows), default=None)
+    return version, watermark
+
+
+def progress_mark_changed(*, years: Iterable[int]) -> None:
+    """Bump the markers of `years` (0 = every year) inside the caller's transaction."""
+    years = sorted({int(y) for y in years})
+    if not years:
+        return
+    now = timezone.now()
+    bump = {"version": F("version") + 1, "changed_at": now}
+    updated = ProgressDataMark.objects.filter(year__in=years).update(**bump)
+    if updated == len(years):
+        return
+    existing = set(ProgressDataMark.objects.filter(year__in=years).values_list("year", flat=True))
+    for year in years:
+        if year in existing:
+            continue
+        try:
+            with transaction.atomic():
+                ProgressDataMark.objects.create(year=year, version=1, changed_at=now)
+        except IntegrityError:  # created concurrently: bump it instead
+            ProgressDataMark.objects.filter(year=year).update(**bump)
+
+
+def progress_data_changed(*, years: Iterable[int]) -> None:
+    """For bulk writes that bypass model signals (seed_demo, raw SQL): mark `years` changed (and each
+    following year, whose previous-year figures move) and request their recompute after commit."""
+    years = {int(y) for y in years}
+    progress_mark_changed(years=years | {y + 1 for y in years})
+    for year in sorted(years):
+        progress_request_recompute(year=year)
+
+
+# --- recompute ----------------------------------------------------------------------------------------
+
+
+def progress_recompute(*, year: int, force: bool = True, as_of: date | None = None) -> ProgressSnapshot:
+    """Compute and save a snapshot of `year` now (single-flight per year on PostgreSQL).
+
+    With `force=False` (the Celery task), an existing snapshot that already saw the current data and
+    the same `as_of` day is returned instead of computing again: two workers racing on one year
+    produce one snapshot, and a duplicated task delivery is harmless.
+    """
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}, not {year}")
+    started = time.perf_counter()
+    with transaction.atomic():
+        lock_year(year)
+        computed_at = timezone.now()
+        as_of = as_of or timezone.localdate(computed_at)
+        version, watermark = progress_data_version(year=year)
+        if not force:
+            latest = ProgressSnapshot.objects.filter(year=year).order_by("-computed_at", "-id").first()
+            if (
+                latest is not None
+                and latest.data_version == version
+                and latest.payload.get("rules", {}).get("as_of") == as_of.isoformat()
+            ):
+                return latest
+        payload, target = compute_payload(year=year, as_of=as_of, computed_at=computed_at)
+        validate_payload(payload)
+        snapshot = ProgressSnapshot.objects.create(
+            year=year,
+            target=target,
+            computed_at=computed_at,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+            watermark=watermark,
+            data_version=version,
+            payload=payload,
+        )
+    logger.info("progress %s recomputed in %d ms (data version %d)", year, snapshot.duration_ms, version)
+    return snapshot
+
+
+def progress_years() -> list[int]:
+    """Years with a Target, a snapshot or a data marker (the candidates of the periodic run)."""
+    years = set(Target.objects.values_list("year", flat=True))
+    years |= set(ProgressSnapshot.objects.values_list("year", flat=True).distinct())
+    years |= set(ProgressDataMark.objects.exclude(year=ProgressDataMark.GLOBAL).values_list("year", flat=True))
+    return sorted(y for y in years if MIN_YEAR <= y <= MAX_YEAR)
+
+
+def progress_stale_years() -> list[int]:
+    """Years whose data changed after their latest snapshot (or that have none yet)."""
+    marks = dict(ProgressDataMark.objects.values_list("year", "version"))
+    global_version = marks.get(ProgressDataMark.GLOBAL, 0)
+    seen = dict(ProgressSnapshot.objects.values("year").annotate(v=Max("data_version")).values_list("year", "v"))
+    return [y for y in progress_years() if y not in seen or marks.get(y, 0) + global_version > seen[y]]
+
+
+def progress_recompute_stale() -> list[int]:
+    """The periodic catch-up: recompute every stale year (nothing is lost while the broker was down)."""
+    years = progress_stale_years()
+    for year in years:
+        progress_recompute(year=year, force=False)
+    return years
+
+
+# --- requesting a recompute ----------------------------------------------------------------------------
+
+
+class _EnqueueOnCommit:
+    """The on_commit callback of one year (one per transaction and year, see progress_request_recompute)."""
+
+    def __init__(self, year: int):
+        self.year = year
+
+    def __call__(self) -> None:
+        _enqueue(self.year)
+
+
+def _pending_in_transaction(year: int) -> bool:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    for entry in connection.run_on_commit:
+        callback = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else None
+        if isinstance(callback, _EnqueueOnCommit) and callback.year == year:
+            return True
+    return False
+
+
+def progress_request_recompute(*, year: int) -> None:
+    """Recompute `year` after the current transaction commits. Never raises into the caller."""
+    try:
+        year = int(year)
+        if not MIN_YEAR <= year <= MAX_YEAR or _pending_in_transaction(year):
+            return
+        transaction.on_commit(_EnqueueOnCommit(year), robust=True)
+    except Exception:  # a progress request must never fail a user's write
+        logger.exception("progress %s: could not register the recompute request", year)
+
+
+def _enqueue(year: int) -> None:
+    """Publish recompute_progress(year), debounced; a broker outage is logged, not raised."""
+    from targets.tasks import recompute_progress
+
+    if recompute_progress.app.conf.task_always_eager:  # development and tests: in-process, no debounce
+        try:
+            recompute_progress.apply(args=[year], throw=False)
+        except Exception:
+            logger.exception("progress %s: in-process recompute failed", year)
+        return
+    countdown = _debounce_seconds()
+    key = DEBOUNCE_KEY.format(year=year)
+    try:
+        if cache.get(BROKER_DOWN_KEY):
+            logger.warning("progress %s: broker recently unreachable; the periodic run will catch up", year)
+            return
+        if not cache.add(key, timezone.now().isoformat(), timeout=countdown + 300):
+            return  # a recompute is already scheduled and will see this change
+    except Exception:
+        logger.warning("progress %s: cache unreachable; publishing without debounce", year, exc_info=True)
+    try:
+        recompute_progress.apply_async(args=[year], countdown=countdown)
+    except Exception:
+        logger.warning(
+            "progress %s: could not publish the recompute (broker down?); the periodic run will catch up",
+            year,
+            exc_info=True,
+        )
+        try:
+            cache.delete(key)
+            cache.set(BROKER_DOWN_KEY, 1, timeout=BROKER_DOWN_BACKOFF_SECONDS)
+        except Exception:
+            pass
+
+
+def progress_debounce_release(*, year: int) -> None:
+    """Called by the task as it starts: changes from now on schedule the next run."""
+    try:
+        cache.delete(DEBOUNCE_KEY.format(year=year))
+    except Exception:
+        logger.warning("progress %s: cache unreachable while releasing the debounce key", year)
+
+
+# --- history ------------------------------------------------------------------------------------------
+
+
+def progress_prune(*, now: datetime | None = None) -> int:
+    """Keep every snapshot of the last 7 days and, before that, the latest one of each (year, local day).
+
+    The latest snapshot of every year is always kept. Returns the number of snapshots deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=KEEP_ALL_DAYS)
+    old = ProgressSnapshot.objects.filter(computed_at__lt=cutoff)
+    keep = set(
+        old.annotate(day=TruncDate("computed_at", tzinfo=timezone.get_current_timezone()))
+        .values("year", "day")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+    keep |= set(ProgressSnapshot.objects.values("year").annotate(last=Max("id")).values_list("last", flat=True))
+    deleted, _ = old.exclude(id__in=keep).delete()
+    if deleted:
+        logger.info("progress history pruned: %d snapshots deleted", deleted)
+    return deleted
