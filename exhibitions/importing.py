@@ -437,7 +437,6 @@ def run_import(
                                 data=form.service_data(),
                                 confirm_over_capacity=confirm_over_capacity,
                                 change_reason=reason,
-                                recompute=False,
                             )
                             result.created += 1
                         else:
@@ -449,7 +448,6 @@ def run_import(
                                 expected_version=None,
                                 confirm_over_capacity=confirm_over_capacity,
                                 change_reason=reason,
-                                recompute=False,
                             )
                             result.years.add(old_year)
                             result.updated += 1
@@ -466,10 +464,6 @@ def run_import(
         if dry_run or result.errors:
             transaction.set_rollback(True)
     result.committed = not dry_run and not result.errors
-    if result.committed:
-        from exhibitions.services import _request_recompute
-
-        _request_recompute(result.years)
     return result
 
 

@@ -9,12 +9,12 @@ Every function is keyword-only and atomic:
   else saved in between (optimistic locking on `Exhibition.version`);
 - a venue shared on overlapping dates beyond its capacity raises ValidationError on
   "confirm_over_capacity" unless `confirm_over_capacity=True`.
-History (who, when, before → after) is recorded by django-simple-history for every write.
+History (who, when, before → after) is recorded by django-simple-history for every write; progress
+figures are refreshed by the targets app's model signals (targets/signals.py) after commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -102,23 +102,12 @@ def _in_scope(*, actor, pk: int, action: str) -> bool:
     return Exhibition.objects.for_user(actor, action).filter(pk=pk).exists()
 
 
-def _request_recompute(years: Iterable[int]) -> None:
-    """Ask the progress engine for fresh figures after commit (never fails the write)."""
-    try:
-        from targets.services import progress_request_recompute
-    except ImportError:  # the progress engine is optional for this app
-        return
-    for year in sorted(set(years)):
-        progress_request_recompute(year=year)
-
-
 def exhibition_create(
     *,
     actor,
     data: dict[str, Any],
     confirm_over_capacity: bool = False,
     change_reason: str | None = None,
-    recompute: bool = True,
 ) -> Exhibition:
     """Create an exhibition from `data` (model field names → values, foreign keys as instances)."""
     with transaction.atomic():
@@ -131,8 +120,6 @@ def exhibition_create(
         )
         if not _in_scope(actor=actor, pk=exhibition.pk, action=ADD):
             raise PermissionDenied(OUT_OF_SCOPE)
-    if recompute:
-        _request_recompute([exhibition.start_date.year])
     return exhibition
 
 
@@ -153,21 +140,17 @@ def exhibition_update(
     expected_version: int | None,
     confirm_over_capacity: bool = False,
     change_reason: str | None = None,
-    recompute: bool = True,
 ) -> Exhibition:
     """Change `exhibition`; `expected_version` is the version the caller's edit was based on (None: no check)."""
     with transaction.atomic():
         current = _locked_in_scope(actor=actor, exhibition=exhibition, action=CHANGE)
         if expected_version is not None and current.version != expected_version:
             raise VersionConflict(current=current, expected_version=expected_version)
-        old_year = current.start_date.year
         _apply(current, data)
         current.version = current.version + 1
         _check_and_save(current, actor=actor, confirm_over_capacity=confirm_over_capacity, change_reason=change_reason)
         if not _in_scope(actor=actor, pk=current.pk, action=CHANGE):
             raise PermissionDenied(OUT_OF_SCOPE)
-    if recompute:
-        _request_recompute([old_year, current.start_date.year])
     return current
 
 
@@ -177,10 +160,8 @@ def exhibition_delete(*, actor, exhibition: Exhibition, expected_version: int | 
         current = _locked_in_scope(actor=actor, exhibition=exhibition, action=DELETE)
         if expected_version is not None and current.version != expected_version:
             raise VersionConflict(current=current, expected_version=expected_version)
-        year = current.start_date.year
         current._history_user = actor if getattr(actor, "pk", None) else None
         current.delete()
-    _request_recompute([year])
 
 
 def organizer_save(*, actor, organizer, data: dict[str, Any]):

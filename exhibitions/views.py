@@ -53,9 +53,22 @@ def _add_validation_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+MAIN_FILTERS = ("search", "year", "month", "city", "batch", "status", "venue", "counts")
+
+
+def _any_yes_no(form) -> None:
+    """Yes/no filters read "any / yes / no" instead of django-filter's "unknown / yes / no"."""
+    from django import forms
+
+    for field in form.fields.values():
+        if isinstance(field, forms.NullBooleanField):
+            field.widget = forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
+
+
 class ExhibitionListView(WorkspaceMixin, View):
     def get(self, request):
         filterset, queryset = exhibition_list(actor=request.user, filters=request.GET)
+        _any_yes_no(filterset.form)
         bootstrapify(filterset.form)
         table = ExhibitionTable(queryset)
         RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
@@ -67,6 +80,9 @@ class ExhibitionListView(WorkspaceMixin, View):
             "exhibitions/list.html",
             {
                 "filter": filterset,
+                "main_filters": [filterset.form[name] for name in MAIN_FILTERS if name in filterset.form.fields],
+                "more_filters": [f for f in filterset.form if f.name not in MAIN_FILTERS],
+                "more_open": any(request.GET.get(f.name) for f in filterset.form if f.name not in MAIN_FILTERS),
                 "table": table,
                 "total": table.paginator.count,
                 "export_query": query.urlencode(),

@@ -69,14 +69,6 @@ class TargetDetailView(WorkspaceMixin, View):
         )
 
 
-def _request_recompute(year: int) -> None:
-    try:
-        from targets.services import progress_request_recompute
-    except ImportError:
-        return
-    progress_request_recompute(year=year)
-
-
 class TargetEditView(WorkspaceMixin, View):
     """Create (no year) or edit a year's target with its allocations (staff only)."""
 
@@ -109,7 +101,6 @@ class TargetEditView(WorkspaceMixin, View):
 
     def post(self, request, year: int | None = None):
         target = self.get_object(request, year)
-        old_year = target.year
         form = TargetForm(request.POST, instance=target)
         formset = AllocationFormSet(request.POST, instance=target)
         if form.is_valid() and formset.is_valid():
@@ -130,9 +121,6 @@ class TargetEditView(WorkspaceMixin, View):
             except PermissionDenied:
                 raise
             else:
-                _request_recompute(saved.year)
-                if old_year and old_year != saved.year:
-                    _request_recompute(old_year)
                 check = _check_for(saved)
                 if check["matches"]:
                     messages.success(request, _("Target %(year)s saved.") % {"year": saved.year})

@@ -1,5 +1,6 @@
 """Spreadsheet import: preview with every row's errors, confirm all-or-nothing, updates by reference."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -189,7 +190,7 @@ def test_reimport_updates_instead_of_duplicating(staff_client, venue):
 
 def test_export_reimports_unchanged(staff_client, venue):
     ExhibitionFactory(venue=venue, name_zh="=往返展", external_ref="RT-1", notes="+注意", is_green=True)
-    ExhibitionFactory(venue=venue, name_zh="无编号展", start_date="2025-08-01", end_date="2025-08-02")
+    ExhibitionFactory(venue=venue, name_zh="无编号展", start_date=dt.date(2025, 8, 1), end_date=dt.date(2025, 8, 2))
     before = list(Exhibition.objects.order_by("pk").values("name_zh", "notes", "is_green", "gross_area_m2", "venue"))
     for fmt in ("xlsx", "csv"):
         exported = staff_client.get(f"/exhibitions/export/{fmt}/").content
