@@ -1,5 +1,27 @@
-"""REST API v1 (SPEC §6): the router lives here; serializers and views live in each app's `api/`."""
+"""REST API v1 (SPEC §6): the router lives here; serializers and views live in each app's `api/`.
 
-from django.urls import path  # noqa: F401
+Included by config/urls.py at `api/v1/` with namespace "v1" (NamespaceVersioning: request.version == "v1").
+"""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from exhibitions.api.views import BatchViewSet, BrandViewSet, ExhibitionViewSet, OrganizerViewSet
+from targets.api.views import ProgressHistoryView, ProgressView, TargetViewSet
+from venues.api.views import CityViewSet, VenueViewSet
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("cities", CityViewSet, basename="city")
+router.register("batches", BatchViewSet, basename="batch")
+router.register("venues", VenueViewSet, basename="venue")
+router.register("organizers", OrganizerViewSet, basename="organizer")
+router.register("brands", BrandViewSet, basename="brand")
+router.register("targets", TargetViewSet, basename="target")
+router.register("exhibitions", ExhibitionViewSet, basename="exhibition")
+
+urlpatterns = [
+    path("progress/", ProgressView.as_view(), name="progress"),
+    path("progress/history/", ProgressHistoryView.as_view(), name="progress-history"),
+    *router.urls,
+]

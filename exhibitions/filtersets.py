@@ -1,6 +1,7 @@
 """FilterSets shared by the HTML exhibition list, its exports and the API (one set of names)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -8,14 +9,16 @@ from exhibitions.models import Batch, Exhibition
 from venues.models import City, Venue
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (year=2024.5 is refused with a message, not read as a decimal)."""
+
+    field_class = forms.IntegerField
+
+
 class ExhibitionFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    year = django_filters.NumberFilter(
-        field_name="start_date", lookup_expr="year", label=_("Year"), min_value=2000, max_value=2100
-    )
-    month = django_filters.NumberFilter(
-        field_name="start_date", lookup_expr="month", label=_("Month"), min_value=1, max_value=12
-    )
+    year = IntegerFilter(field_name="start_date", lookup_expr="year", label=_("Year"), min_value=2000, max_value=2100)
+    month = IntegerFilter(field_name="start_date", lookup_expr="month", label=_("Month"), min_value=1, max_value=12)
     city = django_filters.ModelMultipleChoiceFilter(
         # field_name names the slug column: django-filter builds the predicate as {field_name: value.slug}.
         field_name="city__slug",

@@ -1,0 +1,1 @@
+"""Shared REST API plumbing: errors, conditional requests, throttling, pagination, permissions."""

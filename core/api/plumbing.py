@@ -1,0 +1,109 @@
+"""Permissions, throttling, pagination and ordering shared by every API view.
+
+Permissions never restate the scoping rule: a view names the scoped queryset for an action
+(`Model.objects.for_user(user, action)`), and a write is allowed when that queryset is not empty
+(collection) or contains the object (detail).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.throttling import UserRateThrottle
+
+from core.roles import ADD, CHANGE, DELETE, VIEW, role_of
+
+METHOD_ACTIONS = {"POST": ADD, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": DELETE}
+
+
+def action_of(request) -> str:
+    return METHOD_ACTIONS.get(request.method, VIEW)
+
+
+class ScopedPermission(permissions.BasePermission):
+    """Signed in with an ExpoPlan role; writes only where `view.scoped_queryset(action)` allows them.
+
+    Anonymous requests answer 401 (with WWW-Authenticate), users without a role or outside the
+    write scope 403.
+    """
+
+    message = _("Your role may not do this.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated) or role_of(user) is None:
+            return False
+        action = action_of(request)
+        if action == VIEW:
+            return True
+        return not view.scoped_queryset(action).query.is_empty()
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        action = action_of(request)
+        if action == VIEW:
+            return True
+        return view.scoped_queryset(action).filter(pk=obj.pk).exists()
+
+
+class ApiUserRateThrottle(UserRateThrottle):
+    """Per user (hence per token) request rate, `EXPOPLAN_API_THROTTLE_RATE` (default 1000/hour).
+
+    Counts live in the cache (Redis in production, locmem in tests); a throttled request answers
+    429 with Retry-After.
+    """
+
+    scope = "user"
+
+    def get_rate(self) -> str:
+        return settings.EXPOPLAN_API_THROTTLE_RATE
+
+
+class ApiPagination(PageNumberPagination):
+    """`?page=N&page_size=M` (default 50, at most 500); the body carries the total `count`."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError({"page_size": [_("Give a whole number from 1 to 500.")]})
+        return min(size, self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw != "last" and not (raw.isdigit() and int(raw) >= 1):
+            raise ValidationError({"page": [_("Give a page number of 1 or more.")]})
+        return super().paginate_queryset(queryset, request, view)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=-gross_area_m2,start_date`; an unknown field answers 400; `id` breaks ties."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            fields = [part.strip() for part in raw.split(",") if part.strip()]
+            valid = self.remove_invalid_fields(queryset, fields, view, request)
+            if len(valid) != len(fields) or not fields:
+                allowed = ", ".join(
+                    name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+                )
+                raise ValidationError(
+                    {self.ordering_param: [_("Order by one or more of: %(fields)s.") % {"fields": allowed}]}
+                )
+            if not any(name.lstrip("-") in {"id", "pk"} for name in valid):
+                valid.append("id")
+            return valid
+        return self.get_default_ordering(view)

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+
+from core.api.conditional import etag_matches
+from core.api.exceptions import Conflict, PreconditionFailed
+from core.api.plumbing import ScopedPermission
+from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet
+from core.roles import scope_reference_data
+from exhibitions.api.serializers import BatchSerializer, BrandSerializer, ExhibitionSerializer, OrganizerSerializer
+from exhibitions.filtersets import ExhibitionFilterSet
+from exhibitions.models import Batch, Brand, Exhibition, Organizer
+from exhibitions.selectors import counts_annotation
+from exhibitions.services import VersionConflict, exhibition_create, exhibition_delete, exhibition_update
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="ETag from a GET of this exhibition; a stale one answers 412 and nothing is written.",
+)
+
+
+class BatchViewSet(ReadOnlyScopedViewSet):
+    """The four batches (四个一批)."""
+
+    serializer_class = BatchSerializer
+    permission_classes = [ScopedPermission]
+    lookup_field = "code"
+    pagination_class = None
+    filter_backends: list = []
+
+    def scoped_queryset(self, action: str):
+        return scope_reference_data(Batch.objects.all(), self.request.user, action)
+
+
+class OrganizerViewSet(ReadOnlyScopedViewSet):
+    """Organisers (read-only in the API)."""
+
+    model = Organizer
+    serializer_class = OrganizerSerializer
+    permission_classes = [ScopedPermission]
+    select_related = ("city",)
+    ordering_fields = ["name_zh", "updated_at", "id"]
+    ordering = ["name_zh", "id"]
+
+
+class BrandViewSet(ReadOnlyScopedViewSet):
+    """Brands: recurring exhibition series (read-only in the API)."""
+
+    model = Brand
+    serializer_class = BrandSerializer
+    permission_classes = [ScopedPermission]
+    lookup_field = "slug"
+    select_related = ("city", "batch")
+    ordering_fields = ["slug", "updated_at", "id"]
+    ordering = ["slug", "id"]
+
+
+@extend_schema_view(
+    update=extend_schema(parameters=[IF_MATCH]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
+    destroy=extend_schema(parameters=[IF_MATCH]),
+)
+class ExhibitionViewSet(ScopedModelViewSet):
+    """Exhibitions. Every role reads all; staff write; city officials create and edit drafts
+    (status planned) of their own city — the same rule as the browser (`Exhibition.objects.for_user`)."""
+
+    model = Exhibition
+    serializer_class = ExhibitionSerializer
+    permission_classes = [ScopedPermission]
+    select_related = ("batch", "city", "venue", "brand", "organizer")
+    filterset_class = ExhibitionFilterSet
+    ordering_fields = ["start_date", "gross_area_m2", "name_zh", "updated_at", "id"]
+    ordering = ["start_date", "id"]
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(counts_toward_target=counts_annotation(None))
+
+    # --- writes: through exhibitions.services --------------------------------------------------
+    def _check_if_match(self, exhibition: Exhibition) -> bool:
+        """412 when If-Match names another version; True when the header was given."""
+        header = self.request.headers.get("If-Match")
+        if not header:
+            return False
+        etag, _last = self.object_validators(exhibition)
+        if header.strip() != "*" and not etag_matches(header, etag):
+            raise PreconditionFailed()
+        return True
+
+    def _conflict(self, error: VersionConflict, *, from_body: bool):
+        if not from_body:
+            raise PreconditionFailed() from error
+        conflict = Conflict()
+        conflict.current_version = error.current.version
+        raise conflict from error
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            exhibition = exhibition_create(
+                actor=request.user,
+                data=serializer.service_data(),
+                confirm_over_capacity=serializer.validated_data.get("confirm_over_capacity", False),
+            )
+        except DjangoValidationError as error:
+            self.raise_service_errors(error)
+        response = Response(self.get_serializer(exhibition).data, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{exhibition.pk}/")
+        etag, last = self.object_validators(exhibition)
+        response["ETag"] = etag
+        return response
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        exhibition = self.get_object()
+        by_if_match = self._check_if_match(exhibition)
+        serializer = self.get_serializer(exhibition, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        body_version = serializer.validated_data.get("version")
+        expected = body_version if body_version is not None else (exhibition.version if by_if_match else None)
+        try:
+            saved = exhibition_update(
+                actor=request.user,
+                exhibition=exhibition,
+                data=serializer.service_data(),
+                expected_version=expected,
+                confirm_over_capacity=serializer.validated_data.get("confirm_over_capacity", False),
+            )
+        except VersionConflict as error:
+            self._conflict(error, from_body=body_version is not None)
+        except DjangoValidationError as error:
+            self.raise_service_errors(error)
+        response = Response(self.get_serializer(saved).data)
+        response["ETag"] = self.object_validators(saved)[0]
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        exhibition = self.get_object()
+        by_if_match = self._check_if_match(exhibition)
+        try:
+            exhibition_delete(
+                actor=request.user, exhibition=exhibition, expected_version=exhibition.version if by_if_match else None
+            )
+        except VersionConflict as error:
+            self._conflict(error, from_body=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

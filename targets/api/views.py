@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.conditional import make_etag, not_modified, not_modified_response, set_validators
+from core.api.plumbing import ApiPagination, ScopedPermission
+from core.api.views import ScopedModelViewSet
+from core.roles import VIEW
+from core.writes import reference_save
+from targets.api.serializers import (
+    HISTORY_KEYS,
+    PROGRESS_KEYS,
+    ProgressHistoryPageSerializer,
+    ProgressQuerySerializer,
+    ProgressSerializer,
+    TargetSerializer,
+)
+from targets.models import CityAllocation, Target
+
+
+def _request_recompute(*years: int) -> None:
+    try:
+        from targets.services import progress_request_recompute
+    except ImportError:  # pragma: no cover - the progress engine is optional for the API
+        return
+    for year in sorted(set(years)):
+        progress_request_recompute(year=year)
+
+
+class TargetViewSet(ScopedModelViewSet):
+    """Yearly targets with their city allocations: every role reads, provincial staff write."""
+
+    model = Target
+    serializer_class = TargetSerializer
+    permission_classes = [ScopedPermission]
+    lookup_field = "year"
+    lookup_value_regex = r"[0-9]{1,4}"
+    prefetch_related = ("allocations__city",)
+    filter_backends: list = []
+    pagination_class = None
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def list_validators(self, queryset):
+        return None, None  # allocations carry no timestamp: the ETag hashes the response
+
+    def object_validators(self, obj):
+        return None, obj.updated_at if obj else None
+
+    def _save(self, serializer, target: Target) -> Target:
+        data = dict(serializer.validated_data)
+        allocations = data.pop("allocations", None)
+        old_year = target.year
+        try:
+            with transaction.atomic():
+                saved = reference_save(actor=self.request.user, instance=target, data=data)
+                if allocations is not None:
+                    keep = {item["city"].pk for item in allocations}
+                    CityAllocation.objects.filter(target=saved).exclude(city_id__in=keep).delete()
+                    existing = {a.city_id: a for a in CityAllocation.objects.filter(target=saved)}
+                    for index, item in enumerate(allocations):
+                        allocation = existing.get(item["city"].pk) or CityAllocation(target=saved)
+                        try:
+                            reference_save(actor=self.request.user, instance=allocation, data=item)
+                        except DjangoValidationError as error:
+                            raise DjangoValidationError({f"allocations.{index}": error.messages}) from error
+        except DjangoValidationError as error:
+            self.raise_service_errors(error)
+        _request_recompute(*(y for y in (old_year, saved.year) if y))
+        return Target.objects.prefetch_related("allocations__city").get(pk=saved.pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = self._save(serializer, Target())
+        return Response(self.get_serializer(saved).data, status=201)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        target = self.get_object()
+        serializer = self.get_serializer(target, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        saved = self._save(serializer, target)
+        return Response(self.get_serializer(saved).data)
+
+
+def _this_year() -> int:
+    return timezone.localdate().year
+
+
+class _ProgressBase(APIView):
+    permission_classes = [ScopedPermission]
+
+    def scoped_queryset(self, action: str):
+        return Target.objects.for_user(self.request.user, action)
+
+    def _query(self) -> dict:
+        query = ProgressQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        data = dict(query.validated_data)
+        data.setdefault("year", _this_year())
+        return data
+
+
+class ProgressView(_ProgressBase):
+    """Progress against the year's target, from the latest snapshot (never aggregated per request)."""
+
+    @extend_schema(
+        parameters=[ProgressQuerySerializer],
+        responses={200: ProgressSerializer},
+        summary="Progress of a year (province or one city)",
+        description="The latest snapshot's figures for the province, or for one city with `city=SLUG`. "
+        "Every measure is `{exhibitions, gross_area_m2}`. `stale` is true while a recompute is pending. "
+        "ETag/Last-Modified come from the snapshot; send If-None-Match to get 304 when nothing changed.",
+    )
+    def get(self, request, *args, **kwargs):
+        from targets.selectors import UnknownScope, progress_get
+
+        query = self._query()
+        try:
+            progress = progress_get(year=query["year"], city_slug=query.get("city"))
+        except UnknownScope as error:
+            raise ValidationError({"city": [_("Unknown city slug “%(slug)s”.") % {"slug": error.city_slug}]}) from error
+        if progress is None:
+            raise ValidationError({"year": [_("Give a year from 2000 to 2100.")]})
+        computed_at = parse_datetime(str(progress["computed_at"]))
+        etag = make_etag("progress", progress["snapshot_id"], progress["scope"], progress["stale"])
+        if not_modified(request, etag, computed_at):
+            return not_modified_response(etag, computed_at)
+        body = {key: progress[key] for key in PROGRESS_KEYS}
+        return set_validators(Response(body), etag, computed_at)
+
+
+class ProgressHistoryView(_ProgressBase):
+    """The snapshot series of a year."""
+
+    @extend_schema(
+        parameters=[
+            ProgressQuerySerializer,
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page (default 50, max 500)."),
+        ],
+        responses={200: ProgressHistoryPageSerializer},
+        summary="The snapshot series of a year",
+        description="Every kept snapshot of the year, newest first, with the scope's headline figures "
+        "(province, or one city with `city=SLUG`). Paginated like every list (`count`, `next`, `previous`).",
+    )
+    def get(self, request, *args, **kwargs):
+        from targets.selectors import progress_history
+
+        query = self._query()
+        scope = query.get("city") or "province"
+        if query.get("city") and not self._city_exists(scope):
+            raise ValidationError({"city": [_("Unknown city slug “%(slug)s”.") % {"slug": scope}]})
+        snapshots = progress_history(year=query["year"]).order_by("-computed_at", "-id")
+        paginator = ApiPagination()
+        page = paginator.paginate_queryset(snapshots, request, view=self)
+        items = []
+        for snapshot in page:
+            figures = snapshot.payload.get("scopes", {}).get(scope) or {}
+            row = {
+                "id": snapshot.pk,
+                "year": snapshot.year,
+                "scope": scope,
+                "computed_at": snapshot.payload.get("computed_at") or snapshot.computed_at.isoformat(),
+                "duration_ms": snapshot.duration_ms,
+            }
+            row.update({key: figures.get(key) for key in HISTORY_KEYS if key not in row})
+            items.append(row)
+        response = paginator.get_paginated_response(items)
+        last = page[0].computed_at if page else None
+        etag = make_etag("history", request.get_full_path(), paginator.page.paginator.count, *(s.pk for s in page))
+        if not_modified(request, etag, last):
+            return not_modified_response(etag, last)
+        return set_validators(response, etag, last if isinstance(last, dt.datetime) else None)
+
+    def _city_exists(self, slug: str) -> bool:
+        from core.roles import scope_reference_data
+        from venues.models import City
+
+        return scope_reference_data(City.objects.all(), self.request.user, VIEW).filter(slug=slug).exists()

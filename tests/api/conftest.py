@@ -1,0 +1,69 @@
+"""Fixtures of the API tests: one authenticated client per role, a small data set."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from exhibitions.models import Exhibition
+from tests.factories import ExhibitionFactory, OrganizerFactory, TargetFactory, VenueFactory, city
+
+ROLES = ("staff", "city_official", "api_client", "anonymous")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def clients(staff_user, city_official, api_client_user) -> dict[str, APIClient]:
+    return {
+        "staff": token_client(staff_user),
+        "city_official": token_client(city_official),
+        "api_client": token_client(api_client_user),
+        "anonymous": APIClient(),
+    }
+
+
+@pytest.fixture
+def staff_api(staff_user) -> APIClient:
+    return token_client(staff_user)
+
+
+@pytest.fixture
+def dataset(db) -> dict:
+    """Two venues (Shenyang, Dalian), five exhibitions of 2024 in several states, a 2024 target."""
+    target = TargetFactory(year=2024, exhibitions=10, gross_area_m2=500_000)
+    shenyang = VenueFactory(city=city("shenyang"), slug="sy-expo")
+    dalian = VenueFactory(city=city("dalian"), slug="dl-expo")
+    organizer = OrganizerFactory()
+    rows = {
+        "sy_held": ExhibitionFactory(venue=shenyang, status=Exhibition.Status.HELD, start_date=dt.date(2024, 3, 1)),
+        "sy_planned": ExhibitionFactory(
+            venue=shenyang, status=Exhibition.Status.PLANNED, start_date=dt.date(2024, 9, 1), gross_area_m2=5_000
+        ),
+        "dl_planned": ExhibitionFactory(
+            venue=dalian, status=Exhibition.Status.PLANNED, start_date=dt.date(2024, 6, 1), organizer=organizer
+        ),
+        "dl_held": ExhibitionFactory(venue=dalian, status=Exhibition.Status.HELD, start_date=dt.date(2024, 4, 1)),
+        "dl_2025": ExhibitionFactory(
+            venue=dalian, status=Exhibition.Status.CONFIRMED, start_date=dt.date(2025, 2, 1), gross_area_m2=30_000
+        ),
+    }
+    return {"target": target, "shenyang": shenyang, "dalian": dalian, "organizer": organizer, **rows}
