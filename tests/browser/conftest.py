@@ -18,6 +18,21 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+@pytest.fixture
+def reference_data(transactional_db):
+    """Live-server tests run in real transactions, and the database is flushed after each of them:
+    load the reference data (cities, batches, venues, targets) and the role groups again, idempotently."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from core.reference import load_reference
+    from core.roles import GROUP_NAMES
+
+    load_reference(apps)
+    for name in GROUP_NAMES.values():
+        Group.objects.get_or_create(name=name)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists():

@@ -11,13 +11,13 @@ from core.services import user_set_role
 from exhibitions.models import Exhibition
 from tests.factories import VenueFactory, city
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-for-browser-123"
 
 
 @pytest.fixture
-def staff(db):
+def staff(reference_data):
     return user_set_role(username="browser-staff", role=Role.STAFF, password=PASSWORD)
 
 
