@@ -69,7 +69,7 @@ class ExhibitionForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         # Venue choices follow the chosen city (the htmx partial reloads them when the city changes).
         city_id = None if for_import else self._chosen_city_id()
-        if city_id:
+        if city_id and str(city_id).isdigit():
             choices = [("", "---------")] + [
                 (v.pk, str(v)) for v in self.fields["venue"].queryset.filter(city_id=city_id)
             ]

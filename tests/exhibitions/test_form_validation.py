@@ -115,3 +115,12 @@ def test_venue_options_follow_city(client, staff_user, venue):
     assert str(venue) in html and str(other) not in html
     form_html = client.get("/exhibitions/new/").content.decode()
     assert 'hx-get="/exhibitions/venue-options/"' in form_html
+
+
+def test_garbage_ids_are_form_errors_not_500s(client, staff_user, venue):
+    client.force_login(staff_user)
+    assert client.get("/exhibitions/new/?city=abc&venue=x&batch=zz").status_code == 200
+    errors = post(client, form_data(venue, city="abc", venue="x", batch="9999", gross_area_m2="lots"))
+    assert {"city", "venue", "batch", "gross_area_m2"} <= set(errors)
+    assert client.get("/exhibitions/venue-options/?city=abc").status_code == 200
+    assert client.get("/exhibitions/export/pdf/").status_code == 404
