@@ -1,0 +1,54 @@
+"""Token and session authentication; per-user throttling with 429 and Retry-After."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.api.conftest import token_client
+
+URL = "/api/v1/exhibitions/"
+
+
+def test_drf_create_token_prints_a_working_token(api_client_user, dataset):
+    out = io.StringIO()
+    call_command("drf_create_token", api_client_user.username, stdout=out)
+    key = Token.objects.get(user=api_client_user).key
+    assert key in out.getvalue()
+    client = APIClient()
+    assert client.get(URL).status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(URL).status_code == 200
+
+
+def test_session_authentication(client, staff_user, dataset):
+    client.force_login(staff_user)
+    assert client.get(URL).status_code == 200
+
+
+def test_session_writes_need_csrf(staff_user, dataset):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    response = client.patch(f"{URL}{dataset['sy_held'].pk}/", {"notes": "x"}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
+
+
+def test_throttle_429_with_retry_after_per_user(settings, staff_user, api_client_user, dataset):
+    settings.EXPOPLAN_API_THROTTLE_RATE = "3/minute"
+    staff, other = token_client(staff_user), token_client(api_client_user)
+    assert [staff.get("/api/v1/cities/").status_code for _ in range(3)] == [200, 200, 200]
+    throttled = staff.get("/api/v1/cities/")
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert other.get("/api/v1/cities/").status_code == 200  # counted per user / token
+
+
+def test_default_rate_is_documented_and_configurable(settings):
+    from config.env import env
+
+    assert settings.EXPOPLAN_API_THROTTLE_RATE == env("EXPOPLAN_API_THROTTLE_RATE", default="1000/hour")

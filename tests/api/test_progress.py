@@ -1,0 +1,162 @@
+"""GET /api/v1/progress/ equals the snapshot and has exactly the SPEC §6 keys; history; conditional GET."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from targets.rules import counted
+from targets.selectors import progress_get, snapshot_latest
+from tests.factories import ExhibitionFactory
+
+TOP_KEYS = {
+    "year",
+    "scope",
+    "computed_at",
+    "stale",
+    "rules",
+    "goal",
+    "achieved",
+    "committed",
+    "pipeline",
+    "expected_to_date",
+    "forecast",
+    "by_city",
+    "by_batch",
+    "by_month",
+    "other",
+}
+MEASURE = {"exhibitions", "gross_area_m2"}
+RULES_KEYS = {
+    "year",
+    "large_min_gross_area_m2",
+    "professional_venue_min_indoor_m2",
+    "as_of",
+    "expected_basis",
+    "forecast_conversion_rate",
+    "forecast_formula",
+}
+
+
+def _assert_measure(value) -> None:
+    assert set(value) == MEASURE
+    assert all(isinstance(v, int) and not isinstance(v, bool) for v in value.values())
+
+
+def _assert_spec_shape(body: dict) -> None:
+    assert set(body) == TOP_KEYS
+    assert set(body["rules"]) == RULES_KEYS
+    for key in ("goal", "achieved", "committed", "pipeline", "expected_to_date", "forecast"):
+        _assert_measure(body[key])
+    for item in body["by_city"]:
+        assert set(item) == {"city", "goal", "achieved", "committed", "pipeline", "percent"}
+        for key in ("goal", "achieved", "committed", "pipeline"):
+            _assert_measure(item[key])
+        assert set(item["percent"]) == MEASURE
+    assert [set(item) for item in body["by_batch"]] == [{"batch", "achieved", "committed", "pipeline"}] * len(
+        body["by_batch"]
+    )
+    assert {item["batch"] for item in body["by_batch"]} == {"brand", "resident", "market", "conference"}
+    assert [item["month"] for item in body["by_month"]] == list(range(1, 13))
+    for item in body["by_month"]:
+        assert set(item) == {"month", "achieved", "committed", "pipeline", "plan_cumulative"}
+        for key in ("achieved", "committed", "pipeline", "plan_cumulative"):
+            _assert_measure(item[key])
+    assert set(body["other"]) == {"conferences", "outbound", "international", "green", "digital", "flagship"}
+
+
+def test_province_progress_equals_snapshot_field_for_field(clients, dataset):
+    response = clients["api_client"].get("/api/v1/progress/?year=2024")
+    assert response.status_code == 200
+    body = response.json()
+    _assert_spec_shape(body)
+    expected = progress_get(year=2024)
+    assert body == {key: expected[key] for key in TOP_KEYS}
+    assert body["scope"] == "province"
+    assert len(body["by_city"]) == 15
+    # The figures themselves (SPEC §3): held 2 × 20,000 m²; + planned Dalian 20,000 m² in the pipeline.
+    assert body["achieved"] == {"exhibitions": 2, "gross_area_m2": 40_000}
+    assert body["committed"] == {"exhibitions": 2, "gross_area_m2": 40_000}
+    assert body["pipeline"] == {"exhibitions": 3, "gross_area_m2": 60_000}
+    target = dataset["target"]
+    assert body["goal"] == {"exhibitions": target.exhibitions, "gross_area_m2": target.gross_area_m2}
+    assert body["pipeline"]["exhibitions"] == counted(2024).count()  # the list's counts filter agrees
+
+
+def test_city_progress_for_any_city_read_only(clients, dataset):
+    response = clients["city_official"].get("/api/v1/progress/?year=2024&city=shenyang")
+    assert response.status_code == 200
+    body = response.json()
+    _assert_spec_shape(body)
+    assert body["scope"] == "shenyang"
+    assert [item["city"] for item in body["by_city"]] == ["shenyang"]
+    assert body["achieved"] == {"exhibitions": 1, "gross_area_m2": 20_000}
+    expected = progress_get(year=2024, city_slug="shenyang")
+    assert body == {key: expected[key] for key in TOP_KEYS}
+    assert clients["city_official"].post("/api/v1/progress/?year=2024", {}).status_code == 403  # read-only
+    assert clients["staff"].post("/api/v1/progress/?year=2024", {}).json()["error"]["status"] == 405
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("year=abc", "year"),
+        ("year=1999", "year"),
+        ("year=2024&city=atlantis", "city"),
+        ("year=2024&city=a%20b", "city"),
+    ],
+)
+def test_bad_progress_query_is_400_naming_the_parameter(clients, dataset, query, field):
+    response = clients["staff"].get(f"/api/v1/progress/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_progress_etag_last_modified_and_304_until_data_changes(clients, dataset):
+    client = clients["api_client"]
+    first = client.get("/api/v1/progress/?year=2024")
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    assert etag and last_modified
+    assert client.get("/api/v1/progress/?year=2024", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get("/api/v1/progress/?year=2024", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert client.get("/api/v1/progress/?year=2024&city=dalian", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+    ExhibitionFactory(venue=dataset["dalian"], start_date=dt.date(2024, 7, 1))  # the snapshot is now stale
+    again = client.get("/api/v1/progress/?year=2024", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+    assert again.json()["stale"] is True
+    assert again["ETag"] != etag
+
+
+def test_history_lists_snapshots_newest_first(clients, dataset):
+    from targets.services import progress_recompute
+
+    progress_recompute(year=2024)
+    progress_recompute(year=2024)
+    response = clients["api_client"].get("/api/v1/progress/history/?year=2024&page_size=1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert len(body["results"]) == 1 and body["next"]
+    item = body["results"][0]
+    assert set(item) == {
+        "id",
+        "year",
+        "scope",
+        "computed_at",
+        "duration_ms",
+        "goal",
+        "achieved",
+        "committed",
+        "pipeline",
+        "expected_to_date",
+        "forecast",
+    }
+    latest = snapshot_latest(year=2024)
+    assert item["id"] == latest.pk
+    assert item["achieved"] == latest.payload["scopes"]["province"]["achieved"]
+    city = clients["api_client"].get("/api/v1/progress/history/?year=2024&city=dalian").json()
+    assert city["results"][0]["scope"] == "dalian"
+    assert city["results"][0]["goal"] == latest.payload["scopes"]["dalian"]["goal"]
+    assert clients["api_client"].get("/api/v1/progress/history/?year=2024&city=nowhere").status_code == 400
