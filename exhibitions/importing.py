@@ -62,6 +62,7 @@ class ImportResult:
     rows: list[dict] = field(default_factory=list)  # preview: {"row", "action", "name", "errors"}
     years: set = field(default_factory=set)
     committed: bool = False
+    versions: dict = field(default_factory=dict)  # {exhibition id: version before this import}
 
     @property
     def ok(self) -> bool:
@@ -363,10 +364,23 @@ def _instance_form_data(exhibition: Exhibition) -> dict:
 
 
 def run_import(
-    *, actor, parsed: ParsedFile, dry_run: bool, confirm_over_capacity: bool = False, filename: str = ""
+    *,
+    actor,
+    parsed: ParsedFile,
+    dry_run: bool,
+    confirm_over_capacity: bool = False,
+    filename: str = "",
+    expected_versions: dict[int, int] | None = None,
 ) -> ImportResult:
-    """Validate (dry run) or write every row; writes happen all together or not at all."""
+    """Validate (dry run) or write every row; writes happen all together or not at all.
+
+    `expected_versions` ({exhibition id: version} as seen by the preview) makes the confirmed import
+    refuse rows whose exhibition somebody changed in between, instead of silently overwriting it.
+    """
     from exhibitions.forms import ExhibitionForm
+    from exhibitions.services import VersionConflict
+
+    expected_versions = dict(expected_versions or {})
 
     result = ImportResult()
     lookups = Lookups()
@@ -441,11 +455,12 @@ def run_import(
                             result.created += 1
                         else:
                             old_year = existing.start_date.year
+                            result.versions.setdefault(existing.pk, existing.version)
                             exhibition = exhibition_update(
                                 actor=actor,
                                 exhibition=existing,
                                 data=form.service_data(),
-                                expected_version=None,
+                                expected_version=expected_versions.pop(existing.pk, None),
                                 confirm_over_capacity=confirm_over_capacity,
                                 change_reason=reason,
                             )
@@ -460,6 +475,15 @@ def run_import(
                                 fail(number, key if key in BY_KEY else None, message, row_errors)
                     except PermissionDenied as exc:
                         fail(number, None, str(exc) or _("You may not save this exhibition."), row_errors)
+                    except VersionConflict as exc:
+                        who = exc.current.updated_by or _("somebody else")
+                        fail(
+                            number,
+                            None,
+                            _("%(who)s changed this exhibition after the preview; upload the file again to review it.")
+                            % {"who": who},
+                            row_errors,
+                        )
             result.rows.append({"row": number, "action": action, "name": name, "errors": row_errors})
         if dry_run or result.errors:
             transaction.set_rollback(True)

@@ -367,6 +367,7 @@ class ImportView(WorkspaceMixin, View):
                 "token": token,
                 "name": upload.name,
                 "confirm_over_capacity": confirm_over_capacity,
+                "versions": {str(pk): version for pk, version in result.versions.items()},
             }
         context.update({"result": result, "parsed": parsed, "token": token, "filename": upload.name})
         return render(request, self.template_name, context)
@@ -386,6 +387,7 @@ class ImportView(WorkspaceMixin, View):
                 dry_run=False,
                 confirm_over_capacity=stored.get("confirm_over_capacity", False),
                 filename=stored["name"],
+                expected_versions={int(pk): v for pk, v in (stored.get("versions") or {}).items()},
             )
         except importing.ImportFileError as error:
             messages.error(request, str(error))

@@ -248,3 +248,19 @@ def test_city_official_cannot_import(client, city_official, venue):
     client.force_login(city_official)
     assert upload(client, xlsx(ZH_HEADERS, [row("X", "官员导入")]), "x.xlsx").status_code == 403
     assert not Exhibition.objects.exists()
+
+
+def test_change_between_preview_and_confirm_is_not_overwritten(staff_client, venue):
+    from exhibitions.services import exhibition_update
+    from tests.factories import UserFactory
+
+    existing = ExhibitionFactory(external_ref="DL-7", venue=venue, gross_area_m2=15_000, status="planned")
+    preview = upload(staff_client, xlsx(ZH_HEADERS, [row("DL-7", "导入改名", area="30000")]), "late.xlsx")
+    assert preview.context["result"].ok
+    colleague = UserFactory(username="colleague", is_superuser=True)
+    exhibition_update(actor=colleague, exhibition=existing, data={"gross_area_m2": 16_000}, expected_version=1)
+    response = confirm(staff_client, preview)
+    assert response.status_code == 400
+    assert "colleague" in " ".join(str(e) for e in response.context["result"].errors)
+    existing.refresh_from_db()
+    assert (existing.gross_area_m2, existing.version) == (16_000, 2)
