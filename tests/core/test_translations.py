@@ -111,3 +111,20 @@ def test_language_switcher_sets_the_language(client, staff_user):
     assert "Export Excel" in client.get("/exhibitions/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/exhibitions/"})
     assert "导出 Excel" in client.get("/exhibitions/").content.decode()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_po_is_valid_for_msgfmt(lang):
+    """Syntax and python-format placeholders checked by GNU msgfmt (when installed; CI installs gettext)."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import IN_CI
+
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        if IN_CI:
+            pytest.fail("msgfmt (gettext) is missing in CI")
+        pytest.skip("msgfmt is not installed")
+    result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(po_path(lang))], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
