@@ -84,3 +84,14 @@ def test_vendor_files_carry_their_licences():
 def test_area_filter(language, value, expected):
     with translation.override(language):
         assert area(value) == expected
+
+
+def test_error_pages_use_the_layout(client, city_official, settings):
+    settings.DEBUG = False
+    client.force_login(city_official)
+    response = client.get("/venues/new/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert "Not allowed" in response.content.decode() and "navbar" in response.content.decode()
+    response = client.get("/exhibitions/999999/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 404
+    assert "navbar" in response.content.decode()
