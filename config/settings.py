@@ -126,7 +126,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Cache: Redis when REDIS_URL is set, else process-local memory.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis must not hang a request (progress debounce keys live here).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -145,6 +152,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hang a user's request: a short socket timeout and no publish retries.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
 CELERY_TASK_PUBLISH_RETRY = False
+# Progress recompute after a change: a burst of edits within this many seconds causes one recompute.
+EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS = env.int("EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS", default=10)
 
 # REST API v1 (README "API"). Token auth first so an anonymous request answers 401 with WWW-Authenticate.
 EXPOPLAN_API_THROTTLE_RATE = env("EXPOPLAN_API_THROTTLE_RATE", default="1000/hour")  # per user / token
