@@ -171,6 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["core.api.plumbing.ApiUserRateThrottle"],
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # interactive docs: /api/docs/
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # JSON bodies only; others 415
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
@@ -178,7 +179,15 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ExpoPlan API",
-    "DESCRIPTION": "Exhibition programme planning and progress against yearly targets.",
+    "DESCRIPTION": (
+        "Exhibition programme planning and progress against yearly targets (ExpoPlan REST API v1).\n\n"
+        "Authentication: `Authorization: Token KEY` (`python manage.py drf_create_token USER`) or a session. "
+        "Field names are snake_case English; cities are referenced by slug, batches by code, venues and "
+        "organisers by id. Lists are paginated (`page`, `page_size` up to 500) and carry the total `count`. "
+        "Reads send ETag and Last-Modified; If-None-Match answers 304, a stale If-Match on a write 412. "
+        "Requests are limited per user/token (EXPOPLAN_API_THROTTLE_RATE, default 1000/hour): 429 with Retry-After. "
+        "Every error has one shape: `{\"error\": {\"status\", \"code\", \"message\", \"fields\"}}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -200,6 +209,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # Upload limits (imports): bigger files are refused with a clear message.
 EXPOPLAN_IMPORT_MAX_BYTES = env.int("EXPOPLAN_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+EXPOPLAN_IMPORT_MAX_ROWS = env.int("EXPOPLAN_IMPORT_MAX_ROWS", default=5000)  # rows per spreadsheet import
 DATA_UPLOAD_MAX_MEMORY_SIZE = EXPOPLAN_IMPORT_MAX_BYTES + 1024 * 1024
 
 # Security. In production (DEBUG off) everything `manage.py check --deploy` asks for is on;

@@ -94,8 +94,27 @@ def _csv_rows(content: bytes) -> list[list]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
+def _check_zip_size(content: bytes) -> None:
+    """Refuse decompression bombs: the unpacked workbook may be at most 50× the upload limit."""
+    from django.conf import settings
+
+    limit = settings.EXPOPLAN_IMPORT_MAX_BYTES * 50
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(
+            _("The file is not a readable XLSX spreadsheet (%(reason)s). Save it from Excel as .xlsx or .csv.")
+            % {"reason": exc.__class__.__name__}
+        ) from exc
+    if unpacked > limit:
+        raise ImportFileError(_("The spreadsheet is too large when unpacked. Split it into smaller files."))
+
+
 def _xlsx_rows(content: bytes) -> list[list]:
     from openpyxl import load_workbook
+
+    _check_zip_size(content)
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -161,6 +180,9 @@ def parse_file(content: bytes, filename: str) -> ParsedFile:
             _("Missing column(s): %(columns)s. Download the template to see the expected headers.")
             % {"columns": ", ".join(c.header for c in missing)}
         )
+    from django.conf import settings
+
+    max_rows = getattr(settings, "EXPOPLAN_IMPORT_MAX_ROWS", 5000)
     rows = []
     for number, raw in enumerate(raw_rows[index + 1 :], start=index + 2):
         if empty(raw):
@@ -170,6 +192,10 @@ def parse_file(content: bytes, filename: str) -> ParsedFile:
             if column is not None:
                 values[column.key] = value
         rows.append((number, values))
+        if len(rows) > max_rows:
+            raise ImportFileError(
+                _("The file has more than %(max)s data rows. Split it into smaller files.") % {"max": max_rows}
+            )
     return ParsedFile(columns=[c for c in columns if c is not None], rows=rows, ignored_headers=ignored)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import ADD, CHANGE, DELETE
@@ -83,8 +83,21 @@ def _apply(exhibition: Exhibition, data: dict[str, Any]) -> None:
         exhibition.city_id = exhibition.venue.city_id
 
 
+FOREIGN_KEYS = ("batch", "brand", "city", "venue", "organizer", "created_by", "updated_by")
+
+
+def _validate(exhibition: Exhibition) -> None:
+    """Field validation and Exhibition.clean() (exhibitions/validators.py, incl. the unique external reference).
+
+    Foreign keys given as loaded instances are not looked up again; a violation the validators did not
+    foresee still cannot be stored (database constraints) and is reported as a ValidationError by the save.
+    """
+    loaded = [name for name in FOREIGN_KEYS if getattr(exhibition, f"{name}_id") is not None]
+    exhibition.full_clean(exclude=loaded, validate_unique=False)
+
+
 def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: bool, change_reason: str | None) -> None:
-    exhibition.full_clean()
+    _validate(exhibition)
     if not confirm_over_capacity:
         overlap = venue_overlap(exhibition)
         if overlap is not None and overlap.over_capacity:
@@ -95,7 +108,14 @@ def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: boo
     exhibition._history_user = exhibition.updated_by
     if change_reason:
         exhibition._change_reason = change_reason
-    exhibition.save()
+    try:
+        with transaction.atomic():
+            exhibition.save()
+    except IntegrityError as exc:  # a constraint the validators did not foresee, or a row deleted meanwhile
+        raise ValidationError(
+            _("The exhibition could not be saved: the data conflicts with what is stored (%(reason)s).")
+            % {"reason": str(exc).splitlines()[0][:200]}
+        ) from exc
 
 
 def _in_scope(*, actor, pk: int, action: str) -> bool:

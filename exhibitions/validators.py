@@ -76,6 +76,17 @@ def exhibition_errors(exhibition) -> dict[str, list]:
             "venue_city_mismatch",
             venue=str(venue),
         )
+    ref = (exhibition.external_ref or "").strip()
+    if ref:
+        from exhibitions.models import Exhibition
+
+        if Exhibition.objects.filter(external_ref=ref).exclude(pk=exhibition.pk).exists():
+            add(
+                "external_ref",
+                _("Another exhibition already has the external reference “%(ref)s”."),
+                "unique",
+                ref=ref,
+            )
     return errors
 
 

@@ -80,10 +80,10 @@ def csv_bytes(headers, rows, encoding="utf-8") -> bytes:
     return out.getvalue().encode(encoding)
 
 
-def upload(client, content: bytes, name: str, **extra):
+def upload(client, content: bytes, name: str, HTTP_ACCEPT_LANGUAGE="zh-hans", **extra):
     file = io.BytesIO(content)
     file.name = name
-    return client.post("/exhibitions/import/", {"file": file, **extra})
+    return client.post("/exhibitions/import/", {"file": file, **extra}, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
 
 
 def confirm(client, preview):
@@ -264,3 +264,36 @@ def test_change_between_preview_and_confirm_is_not_overwritten(staff_client, ven
     assert "colleague" in " ".join(str(e) for e in response.context["result"].errors)
     existing.refresh_from_db()
     assert (existing.gross_area_m2, existing.version) == (16_000, 2)
+
+
+def test_too_many_rows_get_a_clear_message(staff_client, settings, venue):
+    settings.EXPOPLAN_IMPORT_MAX_ROWS = 3
+    content = csv_bytes(ZH_HEADERS, [row(f"R{i}", "大展") for i in range(4)])
+    response = upload(staff_client, content, "many.csv", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "more than 3 data rows" in " ".join(response.context["form"].errors["file"])
+
+
+def test_zip_bomb_is_refused(staff_client, settings):
+    import zipfile
+
+    settings.EXPOPLAN_IMPORT_MAX_BYTES = 10_000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 2_000_000)
+    assert len(buffer.getvalue()) < 10_000
+    response = upload(staff_client, buffer.getvalue(), "bomb.xlsx")
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"]
+
+
+def test_import_speed_is_reasonable(staff_client, venue):
+    """Not a timing assertion: 300 rows go through the whole form + service path in one request."""
+    rows = [
+        row(f"S-{i}", f"批量展{i}", start=f"2025-{1 + i % 12:02d}-01", end=f"2025-{1 + i % 12:02d}-02")
+        for i in range(300)
+    ]
+    preview = upload(staff_client, xlsx(ZH_HEADERS, rows), "bulk.xlsx", confirm_over_capacity="on")
+    assert preview.context["result"].ok, [str(e) for e in preview.context["result"].errors][:5]
+    confirm(staff_client, preview)
+    assert Exhibition.objects.count() == 300
