@@ -68,6 +68,20 @@ class ApiPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    page_query_description = _("Page number, from 1.")
+    page_size_query_description = _("Items per page: default 50, at most 500.")
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        descriptions = {
+            "count": _("Total number of items matching the query (all pages)."),
+            "next": _("URL of the next page, or null on the last page."),
+            "previous": _("URL of the previous page, or null on the first page."),
+            "results": _("The items of this page."),
+        }
+        for name, description in descriptions.items():
+            paginated["properties"][name]["description"] = str(description)
+        return paginated
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

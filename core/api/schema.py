@@ -8,6 +8,7 @@ ERROR_SCHEMA = {
     "properties": {
         "error": {
             "type": "object",
+            "description": "What went wrong.",
             "properties": {
                 "status": {"type": "integer", "description": "The HTTP status code, repeated."},
                 "code": {
@@ -43,9 +44,10 @@ DESCRIPTIONS = {
     "400": "Invalid input (body or query parameters); `error.fields` names each field.",
     "401": "Not signed in: send `Authorization: Token KEY` or a session cookie.",
     "403": "Signed in, but your role may not do this.",
-    "404": "No such object (or none you may see).",
+    "404": "No such object (or none you may see), or a page number past the last page.",
     "409": "Version conflict: the body's `version` is not the current one, or the data collides.",
     "412": "`If-Match` does not match the current ETag.",
+    "415": "The body is not JSON (send `Content-Type: application/json`).",
     "429": "Too many requests; retry after the number of seconds in `Retry-After`.",
 }
 
@@ -65,12 +67,11 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
-        is_detail = "{" in path
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            codes = ["400", "401", "403", "429"]
-            if is_detail:
-                codes.append("404")
+            codes = ["400", "401", "403", "404", "429"]  # 404: no such object, or a page past the end
+            if "requestBody" in operation:
+                codes.append("415")
             if method in {"put", "patch", "delete"} and "/exhibitions/" in path:
                 codes += ["409", "412"]
             for code in codes:

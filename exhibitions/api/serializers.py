@@ -254,15 +254,6 @@ class ExhibitionSerializer(serializers.ModelSerializer):
 
         return is_counted(obj, rules_for(obj.start_date.year))
 
-    def validate_external_ref(self, value: str) -> str:
-        # The database constraint is conditional (non-empty refs), so the model reports it without a field.
-        others = Exhibition.objects.filter(external_ref=value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if value and others.exists():
-            raise serializers.ValidationError(_("Another exhibition already has this external reference."))
-        return value
-
     def validate(self, attrs):
         if self.instance is None and "city" not in attrs:
             venue = attrs.get("venue")

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core.api.conditional import make_etag, not_modified, not_modified_response, set_validators
 from core.api.plumbing import ApiPagination, ScopedPermission
-from core.api.views import ScopedModelViewSet
+from core.api.views import ScopedModelViewSet, document_lookup
 from core.roles import VIEW
 from core.writes import reference_save
 from targets.api.serializers import (
@@ -38,6 +38,7 @@ def _request_recompute(*years: int) -> None:
         progress_request_recompute(year=year)
 
 
+@document_lookup("year", OpenApiTypes.INT, "The target's year, e.g. 2024.")
 class TargetViewSet(ScopedModelViewSet):
     """Yearly targets with their city allocations: every role reads, provincial staff write."""
 
@@ -45,7 +46,6 @@ class TargetViewSet(ScopedModelViewSet):
     serializer_class = TargetSerializer
     permission_classes = [ScopedPermission]
     lookup_field = "year"
-    lookup_value_regex = r"[0-9]{1,4}"
     prefetch_related = ("allocations__city",)
     filter_backends: list = []
     pagination_class = None

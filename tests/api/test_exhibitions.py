@@ -244,7 +244,9 @@ def test_staff_writes_venue_and_target_with_allocations(clients, dataset):
     )
     assert venue.status_code == 201, venue.content
     assert venue.json()["city"] == "anshan" and venue.json()["capacity_m2"] == 9000
-    duplicate = clients["staff"].post("/api/v1/venues/", {"slug": "anshan-hall", "name": "x", "city": "anshan"})
+    duplicate = clients["staff"].post(
+        "/api/v1/venues/", {"slug": "anshan-hall", "name": "x", "city": "anshan"}, format="json"
+    )
     assert duplicate.status_code == 400 and "slug" in duplicate.json()["error"]["fields"]
 
     target = clients["staff"].put(

@@ -3,16 +3,18 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from rest_framework.response import Response
 
 from core.api.plumbing import ScopedPermission
-from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet
+from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
 from core.roles import scope_reference_data
 from venues.api.serializers import CitySerializer, VenueSerializer
 from venues.models import City, Venue
 from venues.services import venue_save
 
 
+@document_lookup("slug", OpenApiTypes.STR, "City slug, e.g. shenyang, dalian, shenfu.")
 class CityViewSet(ReadOnlyScopedViewSet):
     """Cities and zones of the province (reference data; every role reads)."""
 
