@@ -41,9 +41,12 @@ format: $(STAMP)
 
 # Real Celery processes against REDIS_URL (docker-compose runs the same commands).
 worker: $(STAMP)
+	@test -n "$$REDIS_URL" || { echo "make worker: set REDIS_URL (e.g. redis://127.0.0.1:6379/0); without it tasks run in-process"; exit 2; }
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
 
 beat: $(STAMP)
+	@test -n "$$REDIS_URL" || { echo "make beat: set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	mkdir -p var
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 migrate: $(STAMP)

@@ -143,6 +143,11 @@ def round_half_up(value: Fraction | int) -> int:
     return math.floor(Fraction(value) + Fraction(1, 2))
 
 
+def scaled(amount: int, share: Fraction) -> int:
+    """round_half_up(amount × share) in integer arithmetic (the hot path of the assembly)."""
+    return (2 * amount * share.numerator + share.denominator) // (2 * share.denominator)
+
+
 def percent_of(achieved: int, goal: int) -> float | None:
     """achieved ÷ goal × 100, half-up to 1 decimal; None when the goal is 0."""
     if not goal:
@@ -327,8 +332,8 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
         achieved = measures["achieved"]
         confirmed_only = tally.measure((S.CONFIRMED,))
         planned_only = tally.measure((S.PLANNED,))
-        expected = {m: round_half_up(goal[m] * shares_now[m]) for m in MEASURES}
-        forecast = {m: achieved[m] + confirmed_only[m] + round_half_up(planned_only[m] * rate) for m in MEASURES}
+        expected = {m: scaled(goal[m], shares_now[m]) for m in MEASURES}
+        forecast = {m: achieved[m] + confirmed_only[m] + scaled(planned_only[m], rate) for m in MEASURES}
         counts = other[key]
         return {
             "scope": name,
@@ -345,7 +350,7 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
                 {
                     "month": month,
                     **_status_measures(per_city_month[key, month]),
-                    "plan_cumulative": {m: round_half_up(goal[m] * shares_month_end[m][month - 1]) for m in MEASURES},
+                    "plan_cumulative": {m: scaled(goal[m], shares_month_end[m][month - 1]) for m in MEASURES},
                 }
                 for month in range(1, 13)
             ],

@@ -1,0 +1,164 @@
+"""Benchmark: `progress_recompute` against its floor, at 1k, 10k, 100k and 1M exhibitions (PostgreSQL).
+
+    python bench/recompute.py [--sizes 1000,10000,100000,1000000] [--runs 5]
+
+Uses its own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/expoplan_bench; created
+when missing and migrated). For each size the current year is seeded with `seed_demo_year` (up to
+100k rows; 1M = the 100k rows copied nine more times with one INSERT … SELECT), the previous year
+with 10k rows. Then, median of `--runs`:
+
+- recompute: `progress_recompute(year=Y)` — lookups, the four GROUP BY aggregates, assembly in Python,
+  schema validation, the INSERT of the snapshot, in one transaction;
+- floor: the same four aggregate statements (`targets.progress.aggregate_querysets`) executed raw on a
+  cursor, rows fetched, nothing else (no lookups, assembly, validation or saving);
+- floor (all reads): every SELECT the recompute issues, replayed raw.
+
+ratio = recompute ÷ floor. Goal: ≤ 1.5 at every size, 100k under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/expoplan_bench")
+os.environ.pop("REDIS_URL", None)  # tasks in-process; the benchmark calls the service directly
+
+BASE_ROWS = 100_000
+PREVIOUS_ROWS = 10_000
+
+
+def ensure_database() -> None:
+    import psycopg2
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("bench/recompute.py needs PostgreSQL (set DATABASE_URL)")
+    conn = psycopg2.connect(
+        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    conn.close()
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def seed(year: int, count: int) -> None:
+    from django.db import connection
+
+    from exhibitions.demo import seed_demo_year
+    from exhibitions.models import Exhibition
+
+    table = Exhibition._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE start_date >= %s AND start_date < %s",  # noqa: S608
+            [date(year, 1, 1), date(year + 1, 1, 1)],
+        )
+    seed_demo_year(year=year, count=min(count, BASE_ROWS), seed=2024, as_of=date(year, 7, 1))
+    copies = count // BASE_ROWS - 1
+    if copies > 0:
+        columns = [f.column for f in Exhibition._meta.concrete_fields if f.column not in ("id", "external_ref")]
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}, external_ref) "  # noqa: S608
+                f"SELECT {cols}, '' FROM {table} CROSS JOIN generate_series(1, %s) "
+                f"WHERE start_date >= %s AND start_date < %s",
+                [copies, date(year, 1, 1), date(year + 1, 1, 1)],
+            )
+    with connection.cursor() as cursor:  # autocommit: VACUUM may run; the plans see fresh statistics
+        cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--year", type=int, default=2026)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    ensure_database()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from exhibitions.models import Exhibition
+    from targets.progress import aggregate_querysets
+    from targets.rules import rules_for
+    from targets.services import progress_recompute
+
+    call_command("migrate", verbosity=0)
+    year = args.year
+    print(f"PostgreSQL {connection.pg_version}, database {connection.settings_dict['NAME']}, year {year}")
+    seed(year - 1, PREVIOUS_ROWS)
+
+    header = f"{'rows':>9} | {'recompute ms':>12} | {'floor ms':>8} | {'ratio':>5} | {'all reads ms':>12} | {'ratio':>5} | queries"
+    lines = [header, "-" * len(header)]
+    for size in [int(s) for s in args.sizes.split(",")]:
+        started = time.perf_counter()
+        seed(year, size)
+        rows = Exhibition.objects.in_year(year).count()
+        print(f"seeded {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+
+        queries = [
+            qs.query.sql_with_params() for qs in aggregate_querysets(rules_for(year), rules_for(year - 1)).values()
+        ]
+
+        def floor(queries=queries):
+            with connection.cursor() as cursor:
+                for sql, params in queries:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+
+        progress_recompute(year=year)  # warm caches and plans
+        with CaptureQueriesContext(connection) as captured:
+            progress_recompute(year=year)
+        reads = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+        def all_reads(reads=reads):
+            with connection.cursor() as cursor:
+                for sql in reads:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+
+        runs = args.runs if size < 1_000_000 else max(3, args.runs // 2)
+        floor()
+        t_floor = median_time(floor, runs)
+        t_reads = median_time(all_reads, runs)
+        t_recompute = median_time(lambda: progress_recompute(year=year), runs)
+        lines.append(
+            f"{rows:>9,} | {t_recompute * 1000:>12.1f} | {t_floor * 1000:>8.1f} | {t_recompute / t_floor:>5.2f} | "
+            f"{t_reads * 1000:>12.1f} | {t_recompute / t_reads:>5.2f} | {len(captured.captured_queries)}"
+        )
+        print(lines[-1], flush=True)
+    print()
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
