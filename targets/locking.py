@@ -14,14 +14,21 @@ PROGRESS_LOCK_NAMESPACE = 0x45_58_50_01
 LOCK_TIMEOUT_SECONDS = 120
 
 
-def lock_year(year: int, *, timeout_seconds: int = LOCK_TIMEOUT_SECONDS) -> None:
-    """Block until this transaction holds the progress lock of `year` (must run inside atomic())."""
+def lock_year(year: int, *, timeout_seconds: int = LOCK_TIMEOUT_SECONDS, synchronous_commit: bool = True) -> None:
+    """Block until this transaction holds the progress lock of `year` (must run inside atomic()).
+
+    `synchronous_commit=False` lets the transaction commit without waiting for the WAL flush: right
+    for a snapshot, which is derived data — after a crash the data marker still says stale and the
+    periodic run recomputes it.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_year() must be called inside transaction.atomic()")
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SET LOCAL lock_timeout = '{int(timeout_seconds)}s'; SELECT pg_advisory_xact_lock(%s, %s)",
+            f"SET LOCAL lock_timeout = '{int(timeout_seconds)}s'; "
+            f"SET LOCAL synchronous_commit = {'on' if synchronous_commit else 'off'}; "
+            "SELECT pg_advisory_xact_lock(%s, %s)",
             [PROGRESS_LOCK_NAMESPACE, int(year)],
         )

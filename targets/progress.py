@@ -39,16 +39,17 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
+from functools import lru_cache
 
-from django.db.models import BigIntegerField, Count, F, Func, IntegerField, Q, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Count, F, FilteredRelation, Func, IntegerField, Q, Sum
 from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 
 from exhibitions.models import Batch, Exhibition
-from targets.models import CityAllocation, Target
+from targets.models import Target
 from targets.rules import CountingRules, counted_q, eligible_q, rules_for
 from venues.models import City, Venue
 
@@ -136,6 +137,28 @@ def aggregate_querysets(rules: CountingRules, previous_rules: CountingRules) -> 
     }
 
 
+@lru_cache(maxsize=64)
+def aggregate_sql(rules: CountingRules, previous_rules: CountingRules) -> dict[str, tuple[str, tuple]]:
+    """The compiled SQL of `aggregate_querysets` (depends only on the year and thresholds: cached)."""
+    return {
+        name: (sql, tuple(params))
+        for name, (sql, params) in (
+            (name, qs.query.sql_with_params()) for name, qs in aggregate_querysets(rules, previous_rules).items()
+        )
+    }
+
+
+def run_aggregates(rules: CountingRules, previous_rules: CountingRules) -> dict[str, list[dict]]:
+    """Execute the four aggregates raw (no ORM per row) and return their rows as dicts."""
+    result = {}
+    with connection.cursor() as cursor:
+        for name, (sql, params) in aggregate_sql(rules, previous_rules).items():
+            cursor.execute(sql, params)
+            columns = [col[0] for col in cursor.description]
+            result[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return result
+
+
 # --- small arithmetic helpers -----------------------------------------------------------------------
 
 
@@ -201,38 +224,29 @@ def _zero() -> dict:
     return {"exhibitions": 0, "gross_area_m2": 0}
 
 
-@dataclass
-class _Tally:
-    """Counts and areas per status for one cell (scope × batch × month)."""
-
-    by_status: dict
-
-    @classmethod
-    def new(cls) -> _Tally:
-        return cls(by_status=defaultdict(lambda: [0, 0]))
-
-    def add(self, status: str, n: int, area: int) -> None:
-        cell = self.by_status[status]
-        cell[0] += n
-        cell[1] += area
-
-    def measure(self, statuses) -> dict:
-        n = sum(self.by_status[s][0] for s in statuses if s in self.by_status)
-        area = sum(self.by_status[s][1] for s in statuses if s in self.by_status)
-        return {"exhibitions": n, "gross_area_m2": area}
+# A tally is [held n, held area, confirmed n, confirmed area, planned n, planned area, cancelled n, cancelled area].
+SLOT = {S.HELD: 0, S.CONFIRMED: 2, S.PLANNED: 4, S.CANCELLED: 6}
 
 
-ACHIEVED = (S.HELD,)
-COMMITTED = (S.HELD, S.CONFIRMED)
-PIPELINE = (S.HELD, S.CONFIRMED, S.PLANNED)
+def _tally() -> list[int]:
+    return [0] * 8
 
 
-def _status_measures(tally: _Tally) -> dict:
+def _add(tally: list[int], status: str, n: int, area: int) -> None:
+    slot = SLOT[status]
+    tally[slot] += n
+    tally[slot + 1] += area
+
+
+def _status_measures(t: list[int]) -> dict:
     return {
-        "achieved": tally.measure(ACHIEVED),
-        "committed": tally.measure(COMMITTED),
-        "pipeline": tally.measure(PIPELINE),
+        "achieved": {"exhibitions": t[0], "gross_area_m2": t[1]},
+        "committed": {"exhibitions": t[0] + t[2], "gross_area_m2": t[1] + t[3]},
+        "pipeline": {"exhibitions": t[0] + t[2] + t[4], "gross_area_m2": t[1] + t[3] + t[5]},
     }
+
+
+_EMPTY = _tally()
 
 
 def _diff(a: dict, b: dict) -> dict:
@@ -249,43 +263,49 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
     previous_target = targets.get(year - 1)
     previous_rules = rules_for(year - 1, previous_target) if previous_target else CountingRules(year=year - 1)
 
-    cities = list(City.objects.order_by("sort_order", "slug").values_list("id", "slug"))
+    # Cities with their allocation of this year's target (one LEFT JOIN), batches.
+    city_rows = (
+        City.objects.annotate(
+            allocation=FilteredRelation("allocations", condition=Q(allocations__target_id=target.pk if target else -1))
+        )
+        .order_by("sort_order", "slug")
+        .values_list("id", "slug", "allocation__exhibitions", "allocation__gross_area_m2")
+    )
+    cities, allocations = [], {}
+    for city_id, slug, alloc_n, alloc_area in city_rows:
+        cities.append((city_id, slug))
+        if alloc_n is not None:
+            allocations[city_id] = {"exhibitions": alloc_n, "gross_area_m2": alloc_area}
     city_slug = dict(cities)
     batches = list(Batch.objects.order_by("sort_order", "code").values_list("id", "code"))
-    allocations = {
-        city_id: {"exhibitions": n, "gross_area_m2": area}
-        for city_id, n, area in CityAllocation.objects.filter(target__year=year).values_list(
-            "city_id", "exhibitions", "gross_area_m2"
-        )
-    }
-    queries = aggregate_querysets(rules, previous_rules)
+    queries = run_aggregates(rules, previous_rules)
 
     # Counted rows of the year: per city × batch × month × status.
-    per_city = defaultdict(_Tally.new)
-    per_city_batch = defaultdict(_Tally.new)
-    per_city_month = defaultdict(_Tally.new)
+    per_city = defaultdict(_tally)
+    per_city_batch = defaultdict(_tally)
+    per_city_month = defaultdict(_tally)
     for row in queries["counted"]:
-        n, area = row["n"], int(row["area"] or 0)
-        c, b, m, s = row["city_id"], row["batch_id"], row["month"], row["status"]
+        n, area = int(row["n"]), int(row["area"] or 0)
+        c, b, m, s = row["city_id"], row["batch_id"], int(row["month"]), row["status"]
         for key in (c, None):  # None = the province
-            per_city[key].add(s, n, area)
-            per_city_batch[key, b].add(s, n, area)
-            per_city_month[key, m].add(s, n, area)
+            _add(per_city[key], s, n, area)
+            _add(per_city_batch[key, b], s, n, area)
+            _add(per_city_month[key, m], s, n, area)
 
     # Previous year (its own rules, cancelled included for the conversion rate).
-    previous = defaultdict(_Tally.new)
+    previous = defaultdict(_tally)
     previous_month_n: dict[int, int] = defaultdict(int)
     previous_month_area: dict[int, int] = defaultdict(int)
     held = cancelled = 0
     previous_any = False
     for row in queries["previous"]:
         previous_any = True
-        n, area, s = row["n"], int(row["area"] or 0), row["status"]
-        previous[row["city_id"]].add(s, n, area)
-        previous[None].add(s, n, area)
-        if s in PIPELINE:
-            previous_month_n[row["month"]] += n
-            previous_month_area[row["month"]] += area
+        n, area, s, month = int(row["n"]), int(row["area"] or 0), row["status"], int(row["month"])
+        _add(previous[row["city_id"]], s, n, area)
+        _add(previous[None], s, n, area)
+        if s != S.CANCELLED:
+            previous_month_n[month] += n
+            previous_month_area[month] += area
         if s == S.HELD:
             held += n
         elif s == S.CANCELLED:
@@ -311,30 +331,34 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
     for row in queries["other"]:
         for key in (row["city_id"], None):
             for name in (*OTHER_KEYS, "share_of", "large"):
-                other[key][name] += row[name]
+                other[key][name] += int(row[name])
 
     province_goal = {"exhibitions": target.exhibitions, "gross_area_m2": target.gross_area_m2} if target else _zero()
 
     def city_row(city_id: int) -> dict:
-        tally = per_city[city_id]
+        tally = per_city.get(city_id, _EMPTY)
         goal = allocations.get(city_id, _zero())
-        achieved = tally.measure(ACHIEVED)
         return {
             "city": city_slug[city_id],
             "goal": dict(goal),
             **_status_measures(tally),
-            "percent": {m: percent_of(achieved[m], goal[m]) for m in MEASURES},
+            "percent": {
+                "exhibitions": percent_of(tally[0], goal["exhibitions"]),
+                "gross_area_m2": percent_of(tally[1], goal["gross_area_m2"]),
+            },
         }
 
+    city_rows_cache = {city_id: city_row(city_id) for city_id, _slug in cities}
+
     def scope(key, name: str, goal: dict) -> dict:
-        tally = per_city[key]
+        tally = per_city.get(key, _EMPTY)
         measures = _status_measures(tally)
         achieved = measures["achieved"]
-        confirmed_only = tally.measure((S.CONFIRMED,))
-        planned_only = tally.measure((S.PLANNED,))
+        confirmed_only = {"exhibitions": tally[2], "gross_area_m2": tally[3]}
+        planned_only = {"exhibitions": tally[4], "gross_area_m2": tally[5]}
         expected = {m: scaled(goal[m], shares_now[m]) for m in MEASURES}
         forecast = {m: achieved[m] + confirmed_only[m] + scaled(planned_only[m], rate) for m in MEASURES}
-        counts = other[key]
+        counts = other.get(key, {})
         return {
             "scope": name,
             "goal": dict(goal),
@@ -344,19 +368,21 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
             "gap": _diff(goal, achieved),
             "ahead_of_plan": _diff(achieved, expected),
             "percent": {m: percent_of(achieved[m], goal[m]) for m in MEASURES},
-            "by_city": [city_row(cid) for cid, _slug in cities] if key is None else [city_row(key)],
-            "by_batch": [{"batch": code, **_status_measures(per_city_batch[key, bid])} for bid, code in batches],
+            "by_city": [city_rows_cache[cid] for cid, _slug in cities] if key is None else [city_rows_cache[key]],
+            "by_batch": [
+                {"batch": code, **_status_measures(per_city_batch.get((key, bid), _EMPTY))} for bid, code in batches
+            ],
             "by_month": [
                 {
                     "month": month,
-                    **_status_measures(per_city_month[key, month]),
+                    **_status_measures(per_city_month.get((key, month), _EMPTY)),
                     "plan_cumulative": {m: scaled(goal[m], shares_month_end[m][month - 1]) for m in MEASURES},
                 }
                 for month in range(1, 13)
             ],
-            "other": {name: counts[name] for name in OTHER_KEYS},
-            "large_scale_share": round(counts["large"] / counts["share_of"], 4) if counts["share_of"] else None,
-            "previous_year": _status_measures(previous[key]) if has_previous else None,
+            "other": {name: counts.get(name, 0) for name in OTHER_KEYS},
+            "large_scale_share": round(counts["large"] / counts["share_of"], 4) if counts.get("share_of") else None,
+            "previous_year": _status_measures(previous.get(key, _EMPTY)) if has_previous else None,
         }
 
     scopes = {"province": scope(None, "province", province_goal)}

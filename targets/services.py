@@ -101,7 +101,7 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
         raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}, not {year}")
     started = time.perf_counter()
     with transaction.atomic():
-        lock_year(year)
+        lock_year(year, synchronous_commit=False)
         computed_at = timezone.now()
         as_of = as_of or timezone.localdate(computed_at)
         version, watermark = progress_data_version(year=year)
