@@ -18,6 +18,13 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser tests last: each flushes the database afterwards (live server, real transactions),
+    which must not disturb other folders' transactional tests that restore serialized data."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """Live-server tests run in real transactions, and the database is flushed after each of them:
