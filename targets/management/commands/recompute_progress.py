@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from exhibitions.models import Exhibition
 from targets.services import MAX_YEAR, MIN_YEAR, progress_recompute, progress_years
 
 
@@ -22,11 +23,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--year", type=int, action="append", help="year (repeatable); default: this year")
-        group.add_argument("--all", action="store_true", help="every year with a target, snapshot or changed data")
+        group.add_argument(
+            "--all", action="store_true", help="every year with a target, exhibitions, a snapshot or changed data"
+        )
 
     def handle(self, *args, **opts):
         if opts["all"]:
-            years = progress_years() or [timezone.localdate().year]
+            exhibition_years = {
+                d.year for d in Exhibition.objects.dates("start_date", "year") if MIN_YEAR <= d.year <= MAX_YEAR
+            }
+            years = sorted(set(progress_years()) | exhibition_years) or [timezone.localdate().year]
         else:
             years = opts["year"] or [timezone.localdate().year]
         for year in years:
