@@ -42,6 +42,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from fractions import Fraction
 from functools import lru_cache
+from itertools import accumulate
 
 from django.db import connection
 from django.db.models import BigIntegerField, Count, F, FilteredRelation, Func, IntegerField, Q, Sum
@@ -324,7 +325,14 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
         return weighted_share(year, day, weights)
 
     shares_now = {m: share(m, as_of) for m in MEASURES}
-    shares_month_end = {m: [share(m, month_end(year, month)) for month in range(1, 13)] for m in MEASURES}
+
+    def month_end_shares(measure: str) -> list[Fraction]:
+        weights = weights_n if measure == "exhibitions" else weights_area
+        if weights is None:
+            return [linear_share(year, month_end(year, month)) for month in range(1, 13)]
+        return list(accumulate(weights))  # = weighted_share at each month's last day
+
+    shares_month_end = {m: month_end_shares(m) for m in MEASURES}
 
     # Other counts and the large-scale share, per city.
     other = defaultdict(lambda: defaultdict(int))
