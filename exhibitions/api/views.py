@@ -87,6 +87,16 @@ class ExhibitionViewSet(ScopedModelViewSet):
             return queryset
         return queryset.annotate(counts_toward_target=counts_annotation(None))
 
+    def list_validators(self, queryset):
+        # `counts` follows the thresholds on the years' targets: a changed target changes the list's ETag.
+        from django.db.models import Max
+
+        from core.api.conditional import queryset_validators
+        from targets.models import Target
+
+        targets_changed = Target.objects.aggregate(last=Max("updated_at"))["last"]
+        return queryset_validators(queryset, self.request.get_full_path(), targets_changed)
+
     # --- writes: through exhibitions.services --------------------------------------------------
     def _check_if_match(self, exhibition: Exhibition) -> bool:
         """412 when If-Match names another version; True when the header was given."""

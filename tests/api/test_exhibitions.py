@@ -119,6 +119,16 @@ def test_list_etag_304_and_change(clients, dataset):
     assert after.status_code == 200 and after["ETag"] != etag
 
 
+def test_list_etag_changes_with_the_target_thresholds(clients, dataset):
+    first = clients["api_client"].get(f"{URL}?year=2024")
+    target = dataset["target"]
+    target.large_min_gross_area_m2 = 25_000
+    target.save()
+    again = clients["api_client"].get(f"{URL}?year=2024", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert not any(row["counts"] for row in again.json()["results"])
+
+
 def test_detail_etag_304(clients, dataset):
     url = f"{URL}{dataset['sy_held'].pk}/"
     first = clients["api_client"].get(url)
