@@ -79,3 +79,20 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             if method == "get":
                 responses.setdefault("304", {"description": DESCRIPTIONS["304"]})
     return result
+
+
+def slug_list_parameter(name: str, description: str, example: list[str]):
+    """A repeatable slug filter (`?city=a&city=b`) documented with a real example value, so generated
+    tests (schemathesis' examples phase) also exercise the valid path, not only rejections."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        many=True,
+        explode=True,
+        description=description,
+        examples=[OpenApiExample(", ".join(example), value=example)],
+    )

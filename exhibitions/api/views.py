@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from core.api.conditional import etag_matches
 from core.api.exceptions import Conflict, PreconditionFailed
 from core.api.plumbing import ScopedPermission
+from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
 from core.roles import scope_reference_data
 from exhibitions.api.serializers import BatchSerializer, BrandSerializer, ExhibitionSerializer, OrganizerSerializer
@@ -65,6 +66,12 @@ class BrandViewSet(ReadOnlyScopedViewSet):
 
 
 @extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            slug_list_parameter("city", "City slug (repeatable: any of them).", ["dalian", "shenyang"]),
+            slug_list_parameter("batch", "Batch code (repeatable): brand, resident, market, conference.", ["market"]),
+        ]
+    ),
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
     destroy=extend_schema(parameters=[IF_MATCH]),

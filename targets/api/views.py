@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -94,6 +94,15 @@ class TargetViewSet(ScopedModelViewSet):
         return Response(self.get_serializer(saved).data)
 
 
+CITY_EXAMPLE = OpenApiParameter(
+    "city",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description="City slug; omit for the province.",
+    examples=[OpenApiExample("Dalian", value="dalian")],
+)
+
+
 def _this_year() -> int:
     return timezone.localdate().year
 
@@ -116,7 +125,7 @@ class ProgressView(_ProgressBase):
     """Progress against the year's target, from the latest snapshot (never aggregated per request)."""
 
     @extend_schema(
-        parameters=[ProgressQuerySerializer],
+        parameters=[ProgressQuerySerializer, CITY_EXAMPLE],
         responses={200: ProgressSerializer},
         summary="Progress of a year (province or one city)",
         description="The latest snapshot's figures for the province, or for one city with `city=SLUG`. "
@@ -147,6 +156,7 @@ class ProgressHistoryView(_ProgressBase):
     @extend_schema(
         parameters=[
             ProgressQuerySerializer,
+            CITY_EXAMPLE,
             OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)."),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page (default 50, max 500)."),
         ],

@@ -286,3 +286,12 @@ def test_staff_writes_venue_and_target_with_allocations(clients, dataset):
         format="json",
     )
     assert [a["city"] for a in shrink.json()["allocations"]] == ["dalian"]
+
+
+def test_venue_filters(clients, dataset):
+    rows = clients["api_client"].get("/api/v1/venues/?city=dalian&is_professional=true&page_size=500").json()
+    assert rows["count"] >= 1
+    assert {row["city"] for row in rows["results"]} == {"dalian"}
+    assert dataset["dalian"].pk in {row["id"] for row in rows["results"]}
+    both = clients["api_client"].get("/api/v1/venues/?city=dalian&city=shenyang&page_size=500").json()["results"]
+    assert {row["city"] for row in both} == {"dalian", "shenyang"}

@@ -4,9 +4,11 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
 from core.api.plumbing import ScopedPermission
+from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
 from core.roles import scope_reference_data
 from venues.api.serializers import CitySerializer, VenueSerializer
@@ -30,7 +32,10 @@ class CityViewSet(ReadOnlyScopedViewSet):
 
 class VenueFilterSet(django_filters.FilterSet):
     city = django_filters.ModelMultipleChoiceFilter(
-        field_name="city", to_field_name="slug", queryset=City.objects.all(), label=_("City slug (repeatable).")
+        field_name="city__slug",  # django-filter builds {field_name: value.slug}
+        to_field_name="slug",
+        queryset=City.objects.all(),
+        label=_("City slug (repeatable)."),
     )
     is_professional = django_filters.BooleanFilter(label=_("Only professional venues (true) or the others (false)."))
     kind = django_filters.MultipleChoiceFilter(choices=Venue.Kind.choices, label=_("Kind (repeatable)."))
@@ -41,6 +46,11 @@ class VenueFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[slug_list_parameter("city", "City slug (repeatable: any of them).", ["dalian", "shenyang"])]
+    )
+)
 class VenueViewSet(ScopedModelViewSet):
     """Venues: every role reads; provincial staff create and edit (no deletes: exhibitions refer to them)."""
 
