@@ -40,12 +40,15 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag.removeprefix("W/") in candidates
 
 
-def not_modified(request, etag: str | None, last_modified: dt.datetime | None) -> bool:
+def not_modified(request, etag: str | None, last_modified: dt.datetime | None, *, honour_since: bool = False) -> bool:
+    """If-None-Match decides; If-Modified-Since only where a date alone proves the copy is current
+    (one object's `updated_at`). A list or a progress figure can change without a newer timestamp (a
+    deleted row, a stale snapshot), so there only the ETag counts."""
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         return etag is not None and etag_matches(if_none_match, etag)
     since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
-    if since is not None and last_modified is not None:
+    if honour_since and since is not None and last_modified is not None:
         return int(last_modified.timestamp()) <= since
     return False
 
@@ -102,7 +105,7 @@ class ConditionalReadMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         etag, last = self.object_validators(instance)
-        if etag and not_modified(request, etag, last):
+        if etag and not_modified(request, etag, last, honour_since=True):
             return not_modified_response(etag, last)
         response = Response(self.get_serializer(instance).data)
         return self._finish(request, response, etag, last)

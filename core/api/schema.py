@@ -40,7 +40,8 @@ ERROR_SCHEMA = {
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 DESCRIPTIONS = {
-    "304": "Not modified: the `If-None-Match` ETag (or `If-Modified-Since` date) is still current.",
+    "304": "Not modified: the `If-None-Match` ETag (for single objects also an `If-Modified-Since` date) "
+    "is still current.",
     "400": "Invalid input (body or query parameters); `error.fields` names each field.",
     "401": "Not signed in: send `Authorization: Token KEY` or a session cookie.",
     "403": "Signed in, but your role may not do this.",

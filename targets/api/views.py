@@ -130,7 +130,7 @@ class ProgressView(_ProgressBase):
         summary="Progress of a year (province or one city)",
         description="The latest snapshot's figures for the province, or for one city with `city=SLUG`. "
         "Every measure is `{exhibitions, gross_area_m2}`. `stale` is true while a recompute is pending. "
-        "ETag/Last-Modified come from the snapshot; send If-None-Match to get 304 when nothing changed.",
+        "ETag/Last-Modified come from the snapshot; send If-None-Match to get 304 while nothing changed.",
     )
     def get(self, request, *args, **kwargs):
         from targets.selectors import UnknownScope, progress_get

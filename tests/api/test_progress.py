@@ -119,7 +119,8 @@ def test_progress_etag_last_modified_and_304_until_data_changes(clients, dataset
     etag, last_modified = first["ETag"], first["Last-Modified"]
     assert etag and last_modified
     assert client.get("/api/v1/progress/?year=2024", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    assert client.get("/api/v1/progress/?year=2024", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    # A date alone cannot prove the figures current (the snapshot may have gone stale): only the ETag counts.
+    assert client.get("/api/v1/progress/?year=2024", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 200
     assert client.get("/api/v1/progress/?year=2024&city=dalian", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
     ExhibitionFactory(venue=dataset["dalian"], start_date=dt.date(2024, 7, 1))  # the snapshot is now stale

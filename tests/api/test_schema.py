@@ -97,3 +97,12 @@ def test_schema_and_docs_are_served_locally(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "https://" not in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_namespace_versioning(staff_api, dataset):
+    from django.urls import reverse
+
+    assert reverse("v1:exhibition-list") == "/api/v1/exhibitions/"
+    assert reverse("v1:progress") == "/api/v1/progress/"
+    body = staff_api.get("/api/v1/exhibitions/?page_size=1").json()
+    assert body["next"].startswith("http://testserver/api/v1/exhibitions/?")
