@@ -95,7 +95,16 @@ def test_progress_get_shape_and_freshness(year_data):
 
 @pytest.mark.parametrize(
     "change",
-    ["delete_exhibition", "move_to_other_year", "venue", "target", "allocation", "delete_allocation", "bulk"],
+    [
+        "delete_exhibition",
+        "move_to_other_year",
+        "venue",
+        "target",
+        "delete_target",
+        "allocation",
+        "delete_allocation",
+        "bulk",
+    ],
 )
 def test_every_kind_of_change_marks_the_year_stale(year_data, change):
     progress_recompute(year=YEAR)
@@ -113,6 +122,8 @@ def test_every_kind_of_change_marks_the_year_stale(year_data, change):
     elif change == "target":
         year_data["target"].large_min_gross_area_m2 = 30_000
         year_data["target"].save()
+    elif change == "delete_target":
+        year_data["target"].delete()  # its allocations go with it
     elif change == "allocation":
         allocation = year_data["target"].allocations.get()
         allocation.exhibitions = 5
