@@ -29,8 +29,8 @@ Formulas (SPEC §3; the same text is in README "Progress engine"):
 - **venue_utilisation**: per venue, non-cancelled non-outbound events starting in the year: events,
   days booked (Σ end − start + 1), area-days (Σ gross area × days).
 
-Queries (constant, whatever the number of rows): targets, allocations, cities, batches, venues, and
-four aggregates — counted rows GROUP BY city, batch, month, status; previous-year eligible rows GROUP BY
+Queries (constant, whatever the number of rows): targets, cities with their allocations, batches,
+venues, and four aggregates (compiled once per rule set, executed raw) — counted rows GROUP BY city, batch, month, status; previous-year eligible rows GROUP BY
 city, month, status; `other` GROUP BY city with conditional counts; utilisation GROUP BY venue.
 """
 

@@ -38,6 +38,9 @@ DEBOUNCE_KEY = "expoplan:progress:debounce:{year}"
 BROKER_DOWN_KEY = "expoplan:progress:broker-down"
 BROKER_DOWN_BACKOFF_SECONDS = 30
 KEEP_ALL_DAYS = 7
+# After a failed publish, this process (and, through the cache, every process) skips publishing for
+# BROKER_DOWN_BACKOFF_SECONDS: a broker outage costs at most one short timeout per process per window.
+_broker_down_until = 0.0
 
 
 def _debounce_seconds() -> int:
@@ -197,6 +200,10 @@ def _enqueue(year: int) -> None:
         except Exception:
             logger.exception("progress %s: in-process recompute failed", year)
         return
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.warning("progress %s: broker recently unreachable; the periodic run will catch up", year)
+        return
     countdown = _debounce_seconds()
     key = DEBOUNCE_KEY.format(year=year)
     try:
@@ -205,7 +212,7 @@ def _enqueue(year: int) -> None:
             return
         if not cache.add(key, timezone.now().isoformat(), timeout=countdown + 300):
             return  # a recompute is already scheduled and will see this change
-    except Exception:
+    except Exception:  # Redis (cache and broker) down: back off in this process too
         logger.warning("progress %s: cache unreachable; publishing without debounce", year, exc_info=True)
     try:
         recompute_progress.apply_async(args=[year], countdown=countdown)
@@ -215,6 +222,7 @@ def _enqueue(year: int) -> None:
             year,
             exc_info=True,
         )
+        _broker_down_until = time.monotonic() + BROKER_DOWN_BACKOFF_SECONDS
         try:
             cache.delete(key)
             cache.set(BROKER_DOWN_KEY, 1, timeout=BROKER_DOWN_BACKOFF_SECONDS)

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from config.celery import app as celery_app
+from targets import services
 from targets.locking import lock_year
 from targets.models import ProgressSnapshot
 from targets.selectors import progress_get, snapshot_latest
@@ -46,6 +47,7 @@ def broker(monkeypatch):
 
     def use(url: str) -> None:
         cache.clear()  # no debounce key or "broker down" back-off left over from another test
+        monkeypatch.setattr(services, "_broker_down_until", 0.0)
         monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
         monkeypatch.setattr(celery_app.conf, "CELERY_BROKER_URL", url)
         _reset_pools()

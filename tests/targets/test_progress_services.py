@@ -338,6 +338,7 @@ def test_eager_mode_recomputes_after_commit(year_data, no_pending_requests, djan
 def broker_mode(monkeypatch, settings):
     """Not eager (as in production); publishing is recorded instead of sent, to count publishes."""
     published = []
+    monkeypatch.setattr(services, "_broker_down_until", 0.0)
     monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)  # the namespaced key wins
     settings.EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS = 10
     from targets.tasks import recompute_progress
