@@ -87,7 +87,10 @@ def test_every_field_and_parameter_is_documented():
     assert {"400", "401", "403", "404", "409", "412", "429"} <= set(errors)
 
 
-def test_schema_and_docs_are_served_locally(client):
+def test_schema_and_docs_are_served_locally(client, api_client_user):
+    assert client.get("/api/schema/").status_code == 401  # SPEC §5: anonymous sees nothing
+    assert client.get("/api/docs/").status_code == 401
+    client.force_login(api_client_user)
     schema = client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="en")
     assert schema.status_code == 200
     assert yaml.safe_load(schema.content)["paths"].keys() == yaml.safe_load(COMMITTED.read_text())["paths"].keys()

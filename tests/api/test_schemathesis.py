@@ -31,22 +31,26 @@ MAX_EXAMPLES = 20
 
 
 @pytest.fixture
-def api_schema(dataset, settings):
+def staff_token(staff_user) -> str:
+    return Token.objects.get_or_create(user=staff_user)[0].key
+
+
+@pytest.fixture
+def api_schema(dataset, settings, staff_token):
     settings.EXPOPLAN_API_THROTTLE_RATE = "1000000/hour"  # the run itself must not be throttled
     # Like Django's test client: the WSGI handler must not close the test's database connection (and
     # with it the transaction every test runs in) when a request starts or finishes.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), headers={"Accept-Language": "en"})
+        yield schemathesis.openapi.from_wsgi(
+            "/api/schema/",
+            get_wsgi_application(),
+            headers={"Accept-Language": "en", "Authorization": f"Token {staff_token}"},
+        )
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def staff_token(staff_user) -> str:
-    return Token.objects.get_or_create(user=staff_user)[0].key
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
