@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from exhibitions.models import Exhibition
-from tests.factories import BrandFactory, OrganizerFactory, VenueFactory, batch, city
+from exhibitions.models import Brand, Exhibition, Organizer
+from tests.factories import batch, city
+from venues.models import Venue
 
 LIST_URLS = [
     "/api/v1/exhibitions/?page_size=500",
@@ -22,28 +23,33 @@ MAX_QUERIES = 10  # auth, role, filter validation, rules, ETag aggregates, count
 
 
 def _grow(n: int) -> None:
-    """Up to `n` exhibitions, venues, organisers and brands, each row with its own foreign keys."""
+    """Up to `n` exhibitions, each with its own venue, organiser and brand (bulk inserts: fast)."""
     have = Exhibition.objects.count()
-    rows = []
-    for i in range(have, n):
-        venue = VenueFactory(city=city("shenyang"))
-        organizer = OrganizerFactory()
-        brand = BrandFactory(city=city("dalian"), batch=batch("brand"))
-        rows.append(
-            Exhibition(
-                name_zh=f"展{i}",
-                batch=batch("market"),
-                city=venue.city,
-                venue=venue,
-                organizer=organizer,
-                brand=brand,
-                start_date=dt.date(2024, 1, 1) + dt.timedelta(days=i % 360),
-                end_date=dt.date(2024, 1, 3) + dt.timedelta(days=i % 360),
-                gross_area_m2=10_000 + i,
-                status="held",
-            )
+    new = range(have, n)
+    venues = Venue.objects.bulk_create(
+        Venue(slug=f"q-venue-{i}", name_zh=f"馆{i}", city=city("shenyang"), indoor_area_m2=90_000, is_professional=True)
+        for i in new
+    )
+    organizers = Organizer.objects.bulk_create(Organizer(name_zh=f"主办{i}") for i in new)
+    brands = Brand.objects.bulk_create(
+        Brand(slug=f"q-brand-{i}", name_zh=f"品牌{i}", city=city("dalian"), batch=batch("brand")) for i in new
+    )
+    market = batch("market")
+    Exhibition.objects.bulk_create(
+        Exhibition(
+            name_zh=f"展{i}",
+            batch=market,
+            city_id=venue.city_id,
+            venue=venue,
+            organizer=organizer,
+            brand=brand,
+            start_date=dt.date(2024, 1, 1) + dt.timedelta(days=i % 360),
+            end_date=dt.date(2024, 1, 3) + dt.timedelta(days=i % 360),
+            gross_area_m2=10_000 + i,
+            status="held",
         )
-    Exhibition.objects.bulk_create(rows)
+        for i, venue, organizer, brand in zip(new, venues, organizers, brands, strict=True)
+    )
 
 
 def _count(client, url: str) -> int:
