@@ -1,11 +1,11 @@
 """Benchmark: `progress_recompute` against its floor, at 1k, 10k, 100k and 1M exhibitions (PostgreSQL).
 
-    python bench/recompute.py [--sizes 1000,10000,100000,1000000] [--runs 5]
+    python bench/recompute.py [--sizes 1000,10000,100000,1000000] [--runs 9]
 
 Uses its own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/expoplan_bench; created
 when missing and migrated). For each size the current year is seeded with `seed_demo_year` (up to
 100k rows; 1M = the 100k rows copied nine more times with one INSERT … SELECT), the previous year
-with 10k rows. Then, median of `--runs`:
+with 10k rows. Then, median of `--runs` interleaved samples (half as many at 1M):
 
 - recompute: `progress_recompute(year=Y)` — lookups, the four GROUP BY aggregates, assembly in Python,
   schema validation, the INSERT of the snapshot, in one transaction;
@@ -95,7 +95,7 @@ def seed(year: int, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--year", type=int, default=2026)
     args = parser.parse_args()
 
@@ -148,9 +148,13 @@ def main() -> None:
 
         runs = args.runs if size < 1_000_000 else max(3, args.runs // 2)
         floor()
-        t_floor = median_time(floor, runs)
-        t_reads = median_time(all_reads, runs)
-        t_recompute = median_time(lambda: progress_recompute(year=year), runs)
+        # Interleaved, so that load from other processes on a shared machine hits all three alike.
+        samples = {"floor": [], "reads": [], "recompute": []}
+        for _ in range(runs):
+            samples["floor"].append(median_time(floor, 1))
+            samples["recompute"].append(median_time(lambda: progress_recompute(year=year), 1))
+            samples["reads"].append(median_time(all_reads, 1))
+        t_floor, t_reads, t_recompute = (statistics.median(samples[k]) for k in ("floor", "reads", "recompute"))
         lines.append(
             f"{rows:>9,} | {t_recompute * 1000:>12.1f} | {t_floor * 1000:>8.1f} | {t_recompute / t_floor:>5.2f} | "
             f"{t_reads * 1000:>12.1f} | {t_recompute / t_reads:>5.2f} | {len(captured.captured_queries)}"
