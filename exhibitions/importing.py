@@ -60,7 +60,7 @@ class ImportResult:
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)  # preview: {"row", "action", "name", "errors"}
-    years: set = field(default_factory=set)
+    years: set = field(default_factory=set)  # start years touched (before and after), for the caller
     committed: bool = False
     versions: dict = field(default_factory=dict)  # {exhibition id: version before this import}
 
@@ -433,7 +433,7 @@ def run_import(
             ref = _text(values.get("external_ref"))
             row_id = None
             try:
-                row_id = _int_or_none(values.get("id"))
+                row_id = _int(values.get("id"))
             except CellError as exc:
                 fail(number, "id", str(exc), row_errors)
             existing = existing_by_id.get(row_id) if row_id else None
@@ -515,10 +515,6 @@ def run_import(
             transaction.set_rollback(True)
     result.committed = not dry_run and not result.errors
     return result
-
-
-def _int_or_none(value) -> int | None:
-    return _int(value)
 
 
 def _safe_id(value) -> int | None:
