@@ -64,12 +64,16 @@ def test_sign_in_create_and_find_with_filter(page, live_server, staff, shot):
     assert created.created_by == staff and created.venue == venue
 
     page.goto(f"{live_server.url}/exhibitions/")
+    page.evaluate("window.__samePage = true")
     page.fill("#id_search", "浏览器")
     page.fill("#id_year", "2025")
     page.click("#apply-filters")
     page.wait_for_url("**/exhibitions/?*search=*")
-    assert page.locator("#exhibition-table tbody tr").count() == 1
+    page.wait_for_function("document.querySelectorAll('#exhibition-table tbody tr').length === 1")
     assert "浏览器创建的展会" in page.inner_text("#exhibition-table")
+    assert "1" in page.inner_text("#total-count")
+    assert "search=" in page.get_attribute("#export-csv", "href")
+    assert page.evaluate("window.__samePage === true"), "filtering should swap the results in place (htmx)"
     shot(page, "03-filtered")
 
 
