@@ -68,9 +68,10 @@ def not_modified_response(etag: str | None, last_modified: dt.datetime | None) -
 
 
 def queryset_validators(queryset: QuerySet, *extra: Any) -> tuple[str, dt.datetime | None]:
-    """ETag and Last-Modified of a filtered queryset: one aggregate query."""
+    """ETag and Last-Modified of a filtered queryset: one aggregate query (its count is kept for the paginator)."""
     figures = queryset.order_by().aggregate(last=Max("updated_at"), count=Count("pk"))
     last = figures["last"]
+    queryset.known_count = figures["count"]  # the paginator's total: no second COUNT (core.api.plumbing)
     return make_etag(figures["count"], last.isoformat() if last else "", *extra), last
 
 

@@ -8,6 +8,8 @@ Permissions never restate the scoping rule: a view names the scoped queryset for
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -62,9 +64,19 @@ class ApiUserRateThrottle(UserRateThrottle):
         return settings.EXPOPLAN_API_THROTTLE_RATE
 
 
+class KnownCountPaginator(DjangoPaginator):
+    """Takes the total from `queryset.known_count` when the ETag aggregate already counted the rows."""
+
+    @cached_property
+    def count(self) -> int:
+        known = getattr(self.object_list, "known_count", None)
+        return known if known is not None else super().count
+
+
 class ApiPagination(PageNumberPagination):
     """`?page=N&page_size=M` (default 50, at most 500); the body carries the total `count`."""
 
+    django_paginator_class = KnownCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
