@@ -39,6 +39,7 @@ def _n(value) -> str:
 
 def report_pdf(report: dict) -> bytes:
     from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
     snapshot = report["snapshot"]
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -66,7 +67,13 @@ def report_pdf(report: dict) -> bytes:
 
     def table(headings: list[str], rows: list[list], widths: list[float]) -> None:
         pdf.set_font_size(9)
-        with pdf.table(col_widths=widths, text_align="LEFT", line_height=5, first_row_as_headings=True) as t:
+        with pdf.table(
+            col_widths=widths,
+            text_align="LEFT",
+            line_height=5,
+            first_row_as_headings=True,
+            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
+        ) as t:
             head = t.row()
             for h in headings:
                 head.cell(str(h))
