@@ -14,6 +14,7 @@ equals the figure. One helper builds them all, so tests can follow each link and
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -76,4 +77,9 @@ def drilldown_params(
 
 def drilldown_url(**kwargs) -> str:
     """`/exhibitions/?…` listing exactly the rows behind a figure (see drilldown_params)."""
-    return f"{reverse('exhibitions:list')}?{urlencode(drilldown_params(**kwargs))}"
+    return f"{_list_path()}?{urlencode(drilldown_params(**kwargs))}"
+
+
+@lru_cache(maxsize=1)
+def _list_path() -> str:
+    return reverse("exhibitions:list")

@@ -24,6 +24,7 @@ RAG_LABELS = {
     "green": _("On track (achieved ≥ expected to date)"),
     "amber": _("Slightly behind (achieved ≥ 85 % of expected to date)"),
     "red": _("Behind (achieved < 85 % of expected to date)"),
+    "none": _("No allocation"),
 }
 
 
@@ -115,6 +116,25 @@ def chart_payload(*, progress: dict, as_of: str, labels: dict) -> dict:
     return out
 
 
+def snapshot_head(*, year: int) -> dict | None:
+    """id, computed_at and freshness of the latest snapshot of `year`, without loading its payload."""
+    from targets.models import ProgressSnapshot
+    from targets.services import progress_data_version
+
+    head = (
+        ProgressSnapshot.objects.filter(year=year)
+        .order_by("-computed_at", "-id")
+        .values("id", "computed_at", "data_version")
+        .first()
+    )
+    if head is None:
+        return None
+    version, _watermark = progress_data_version(year=year)
+    head["pk"] = head["id"]
+    head["stale"] = version > head["data_version"]
+    return head
+
+
 def snapshot_progress(*, year: int, city_slug: str | None = None, snapshot_id: int | None = None):
     """(snapshot, progress) — one scope of the latest snapshot of `year` (or of snapshot `snapshot_id`).
 
@@ -167,12 +187,15 @@ def dashboard_context(*, progress: dict, payload: dict, cities: dict, batches: d
                 "pipeline": row["pipeline"],
                 "percent": row["percent"],
                 "expected": expected,
-                "rag": rag_status(achieved=row["achieved"]["exhibitions"], expected=expected),
+                # No allocation: nothing to be on or off track against.
+                "rag": rag_status(achieved=row["achieved"]["exhibitions"], expected=expected)
+                if row["goal"]["exhibitions"]
+                else "none",
                 "url": drilldown_url(year=year, city=row["city"], measure="achieved"),
                 "dashboard": f"/dashboard/{row['city']}/?year={year}",
             }
         )
-    city_rows.sort(key=lambda r: (-(r["percent"]["exhibitions"] or 0), r["slug"]))
+    city_rows.sort(key=lambda r: (r["percent"]["exhibitions"] is None, -(r["percent"]["exhibitions"] or 0), r["slug"]))
     for rank, row in enumerate(city_rows, start=1):
         row["rank"] = rank
 

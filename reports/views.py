@@ -10,9 +10,12 @@ import logging
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
@@ -64,8 +67,6 @@ class DashboardView(DashboardAccessMixin, View):
     template_name = "reports/dashboard.html"
 
     def get(self, request: HttpRequest, city_slug: str | None = None) -> HttpResponse:
-        from exhibitions.models import Batch
-        from targets.selectors import UnknownScope
         from venues.models import City
 
         _check_city_access(request.user, city_slug)
@@ -73,10 +74,46 @@ class DashboardView(DashboardAccessMixin, View):
             year = _parse_int(request, "year", selectors.current_year(), 2000, 2100)
         except ValueError as error:
             return HttpResponseBadRequest(str(error))
-        try:
-            snapshot, progress = selectors.snapshot_progress(year=year, city_slug=city_slug)
-        except UnknownScope:
-            raise Http404(_("No such city.")) from None
+        city = None
+        if city_slug is not None:
+            city = City.objects.filter(slug=city_slug).first()
+            if city is None:
+                raise Http404(_("No such city."))
+        head = selectors.snapshot_head(year=year)
+        if head is None:  # the year has no snapshot yet: compute one now (once)
+            selectors.snapshot_progress(year=year, city_slug=city_slug)
+            head = selectors.snapshot_head(year=year)
+        # The figures (everything below the "as of" line) depend only on the snapshot, the scope and the
+        # language: rendered once per snapshot and cached, so a page view costs the session, the user,
+        # the snapshot head and the freshness check.
+        key = f"reports:dashboard:{head['id']}:{city_slug or 'province'}:{get_language()}"
+        body = cache.get(key)
+        if body is None:
+            body = self.render_body(request, year=year, city_slug=city_slug, snapshot_id=head["id"])
+            cache.set(key, body, timeout=24 * 3600)
+        role = role_of(request.user)
+        return render(
+            request,
+            self.template_name,
+            {
+                "body": mark_safe(body),  # noqa: S308 - our own template output
+                "year": year,
+                "scope": city_slug or "province",
+                "city": city,
+                "snapshot": head,
+                "stale": head["stale"],
+                "can_recompute": role == Role.STAFF,
+                "can_report": role == Role.STAFF or (role == Role.CITY_OFFICIAL and city is not None),
+                "own_city": city_of(request.user) if role == Role.CITY_OFFICIAL else None,
+                "years": range(year - 2, year + 2),
+            },
+        )
+
+    def render_body(self, request: HttpRequest, *, year: int, city_slug: str | None, snapshot_id: int) -> str:
+        from exhibitions.models import Batch
+        from venues.models import City
+
+        snapshot, progress = selectors.snapshot_progress(year=year, city_slug=city_slug, snapshot_id=snapshot_id)
         cities = {c.slug: c for c in City.objects.all()}
         batches = {b.code: b for b in Batch.objects.all()}
         context = selectors.dashboard_context(
@@ -96,22 +133,12 @@ class DashboardView(DashboardAccessMixin, View):
         )
         for row in charts["cities"]:
             row["name"] = str(cities[row["city"]]) if row["city"] in cities else row["city"]
-        city = cities.get(city_slug) if city_slug else None
-        role = role_of(request.user)
         context.update(
-            snapshot=snapshot,
-            progress=progress,
-            city=city,
+            city=cities.get(city_slug) if city_slug else None,
             charts=charts,
             venues=selectors.venue_rows(snapshot_payload=snapshot.payload, year=year, city=city_slug),
-            can_recompute=role == Role.STAFF,
-            can_report=role == Role.STAFF or (role == Role.CITY_OFFICIAL and city is not None),
-            own_city=city_of(request.user) if role == Role.CITY_OFFICIAL else None,
-            years=range(year - 2, year + 2),
-            cache_key=f"{snapshot.pk}:{city_slug or 'province'}:{get_language()}",
-            cities_list=sorted(cities.values(), key=lambda c: c.pk),
         )
-        return render(request, self.template_name, context)
+        return render_to_string("reports/_dashboard_body.html", context, request=None)
 
 
 class HomeView(DashboardView):
