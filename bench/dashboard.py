@@ -170,6 +170,7 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_STATIC_ROOT": static_root,
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_CONN_MAX_AGE": "60",  # persistent connections, as in production (docker-compose)
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)

@@ -211,6 +211,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # Upload limits (imports): bigger files are refused with a clear message.
 EXPOPLAN_IMPORT_MAX_BYTES = env.int("EXPOPLAN_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 EXPOPLAN_IMPORT_MAX_ROWS = env.int("EXPOPLAN_IMPORT_MAX_ROWS", default=5000)  # rows per spreadsheet import
+EXPOPLAN_PDF_FONT = env("EXPOPLAN_PDF_FONT", default="")  # CJK font for PDF reports (default: fonts-noto-cjk)
 DATA_UPLOAD_MAX_MEMORY_SIZE = EXPOPLAN_IMPORT_MAX_BYTES + 1024 * 1024
 
 # Security. In production (DEBUG off) everything `manage.py check --deploy` asks for is on;

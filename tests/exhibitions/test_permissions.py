@@ -34,7 +34,7 @@ FORBIDDEN_FOR_OFFICIAL = expect(city_official=403)
 STAFF_ONLY = expect(city_official=403)
 
 CASES = [
-    Case("home", lambda o: "/", expect()),
+    Case("home", lambda o: "/", expect(city_official=302, api_client=200)),  # officials: own city dashboard
     Case("list", lambda o: "/exhibitions/", expect()),
     Case("list filtered", lambda o: "/exhibitions/?year=2024&city=dalian&counts=true", expect()),
     Case("export csv", lambda o: "/exhibitions/export/csv/", expect()),
