@@ -162,3 +162,13 @@ def test_dashboard_shows_stale_marker(client, staff_user, programme):
     assert "stale-marker" not in client.get(f"/dashboard/?year={YEAR}").content.decode()
     factories.ExhibitionFactory(start_date=dt.date(YEAR, 3, 3))
     assert "stale-marker" in client.get(f"/dashboard/?year={YEAR}").content.decode()
+
+
+def test_dashboard_in_chinese_and_english(client, staff_user, programme):
+    client.force_login(staff_user)
+    zh = client.get(f"/dashboard/?year={YEAR}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "计入展会数" in zh and "万 m²" in zh and "数据截至" in zh
+    en = client.get(f"/dashboard/?year={YEAR}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    i = en.find("计入展会数")
+    assert i < 0, en[i - 300 : i + 50]
+    assert "Exhibitions counted" in en and "120,000 m²" in en

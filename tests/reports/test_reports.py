@@ -56,7 +56,7 @@ def test_pdf_is_valid_has_chinese_title_and_is_reproducible(staff_client, progra
     reader = PdfReader(io.BytesIO(first.content))
     assert len(reader.pages) >= 1
     text = "".join(page.extract_text() for page in reader.pages)
-    assert "大连" in text
+    assert "大连" in text and "展会工作进展通报" in text  # the Chinese title
     assert str(programme.pk) in text
     assert staff_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content == first.content
 
