@@ -65,7 +65,9 @@ def _measure_block(progress: dict, measure: str, *, year: int, city: str | None)
         "percent": progress["percent"][measure],
         "previous_achieved": prev_achieved,
         "growth": growth_percent(current=achieved, previous=prev_achieved),
-        "rag": rag_status(achieved=achieved, expected=progress["expected_to_date"][measure]),
+        "rag": rag_status(achieved=achieved, expected=progress["expected_to_date"][measure])
+        if progress["goal"][measure]
+        else "none",
         "urls": {m: drilldown_url(year=year, city=city, measure=m) for m in ("achieved", "committed", "pipeline")}
         | {"previous": drilldown_url(year=year - 1, city=city, measure="achieved")},
     }

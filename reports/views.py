@@ -136,7 +136,10 @@ class DashboardView(DashboardAccessMixin, View):
         context.update(
             city=cities.get(city_slug) if city_slug else None,
             charts=charts,
-            venues=selectors.venue_rows(snapshot_payload=snapshot.payload, year=year, city=city_slug),
+            venues=[
+                {**v, "city_name": str(cities[v["city"]]) if v["city"] in cities else v["city"]}
+                for v in selectors.venue_rows(snapshot_payload=snapshot.payload, year=year, city=city_slug)
+            ],
         )
         return render_to_string("reports/_dashboard_body.html", context, request=None)
 
