@@ -1,8 +1,8 @@
 """The monthly report as PDF (fpdf2) with an embedded CJK font.
 
-Font: settings.EXPOPLAN_PDF_FONT when set, else the first existing of FONT_CANDIDATES (Debian's
-fonts-noto-cjk, installed by .ci/run and the Dockerfile). fpdf2 reads face 0 of a .ttc collection,
-which carries all CJK ideographs. Output is deterministic for the same snapshot and data: the creation
+Font: settings.EXPOPLAN_PDF_FONT when set, else the first existing of FONT_CANDIDATES: a full system
+CJK font (Debian's fonts-noto-cjk; fpdf2 reads face 0 of a .ttc, which carries all CJK ideographs), else
+the vendored Noto Sans CJK SC subset (GB2312 hanzi) under static/vendor/. Output is deterministic for the same snapshot and data: the creation
 date is the snapshot's computed_at.
 """
 
@@ -13,11 +13,16 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+VENDORED_FONT = (
+    Path(settings.BASE_DIR) / "static" / "vendor" / "noto-sans-cjk-sc-2.004-gb2312" / "NotoSansSC-GB2312-Regular.otf"
+)
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    # Vendored (OFL): Noto Sans CJK SC subset to GB2312, so a fresh machine without fonts still renders Chinese.
+    str(VENDORED_FONT),
 )
 
 

@@ -73,3 +73,13 @@ def test_report_from_an_old_snapshot_says_the_data_changed(staff_client, program
 
 def test_report_index(staff_client, city_official, client):
     assert staff_client.get("/reports/").status_code == 200
+
+
+def test_pdf_with_the_vendored_font(staff_client, programme, settings):
+    from reports.pdf import VENDORED_FONT
+
+    assert VENDORED_FONT.is_file() and (VENDORED_FONT.parent / "LICENSE").is_file()
+    settings.EXPOPLAN_PDF_FONT = str(VENDORED_FONT)
+    response = staff_client.get(f"/reports/monthly/?year={YEAR}&month=5&format=pdf", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "全省展会工作进展通报" in text
