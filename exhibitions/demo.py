@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from exhibitions.models import Batch, Brand, Exhibition, Organizer
 from targets.models import CityAllocation, Target
+from targets.services import progress_data_changed
 from venues.models import City, Venue
 
 # Share of events per city (the dual core carries most of the programme).
@@ -284,4 +285,6 @@ def seed_demo_year(*, year: int, count: int, seed: int, as_of: date) -> DemoResu
                 )
             )
         Exhibition.objects.bulk_create(rows, batch_size=2000)
+        # bulk_create and raw DELETE bypass the model signals: mark the year changed ourselves.
+        progress_data_changed(years=[year])
     return DemoResult(year=year, created=len(rows), target_created=target_created)

@@ -90,3 +90,21 @@ def test_statuses_follow_the_as_of_date():
     qs = Exhibition.objects.in_year(2025)
     assert not qs.filter(status="held", end_date__gte=dt.date(2025, 6, 30)).exists()
     assert not qs.filter(status="planned", start_date__lte=dt.date(2025, 6, 30)).exists()
+
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_seeding_refreshes_progress_of_the_year():
+    """seed_demo writes in bulk (no model signals) yet the year's snapshot follows it after commit."""
+    from targets.rules import figure_rows
+    from targets.selectors import progress_get
+
+    seed("--year", "2026", "--count", "50", "--seed", "1", "--as-of", "2026-08-01")
+    first = progress_get(year=2026)
+    seed("--year", "2026", "--count", "200", "--seed", "2", "--as-of", "2026-08-01")
+    progress = progress_get(year=2026)  # recomputed in-process (eager Celery) when the seed committed
+    assert progress["snapshot_id"] != first["snapshot_id"]
+    assert progress["stale"] is False
+    achieved = figure_rows(2026, measure="achieved").count()
+    assert achieved > first["achieved"]["exhibitions"]
+    assert progress["achieved"]["exhibitions"] == achieved

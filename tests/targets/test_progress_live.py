@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -59,8 +60,9 @@ def broker(monkeypatch):
 
 
 def _reset_pools() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # kombu keeps its pools in a process-wide registry keyed by connection: closing only the app's
+    # pool would leave a closed pool there, handed back the next time the same URL is used.
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
