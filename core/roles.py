@@ -26,7 +26,17 @@ GROUP_NAMES: dict[Role, str] = {
     Role.API_CLIENT: "API client",
 }
 
+# A user in several role groups has the first of these.
+ROLE_PRIORITY = (Role.STAFF, Role.CITY_OFFICIAL, Role.API_CLIENT)
+
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+
+
+def role_from_group(user, group_name: str | None) -> Role | None:
+    """The role of an active user whose highest-priority role group is `group_name` (None: no group)."""
+    if user.is_superuser:
+        return Role.STAFF
+    return next((role for role in ROLE_PRIORITY if GROUP_NAMES[role] == group_name), None)
 
 
 def role_of(user) -> Role | None:
@@ -41,10 +51,7 @@ def role_of(user) -> Role | None:
         role = Role.STAFF
     else:
         names = set(user.groups.values_list("name", flat=True))
-        for candidate in (Role.STAFF, Role.CITY_OFFICIAL, Role.API_CLIENT):
-            if GROUP_NAMES[candidate] in names:
-                role = candidate
-                break
+        role = next((candidate for candidate in ROLE_PRIORITY if GROUP_NAMES[candidate] in names), None)
     user._expoplan_role = role
     return role
 

@@ -7,8 +7,11 @@ live rows through the one scoping rule and the shared ExhibitionFilterSet.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,23 +121,67 @@ def chart_payload(*, progress: dict, as_of: str, labels: dict) -> dict:
     return out
 
 
-def snapshot_head(*, year: int) -> dict | None:
-    """id, computed_at and freshness of the latest snapshot of `year`, without loading its payload."""
-    from targets.models import ProgressSnapshot
-    from targets.services import progress_data_version
+def snapshot_head_recent(*, year: int) -> dict | None:
+    """`snapshot_head`, reused for EXPOPLAN_DASHBOARD_HEAD_SECONDS (default 2) in process memory.
 
-    head = (
-        ProgressSnapshot.objects.filter(year=year)
-        .order_by("-computed_at", "-id")
-        .values("id", "computed_at", "data_version")
-        .first()
-    )
+    A busy dashboard costs no database round trip for it. Changes and new snapshots committed by this
+    process drop the reused head at once (targets.services.progress_head_forget); those of other
+    processes (a Celery worker, another gunicorn worker) show within that many seconds — far less than
+    the recompute debounce.
+    """
+    from targets.services import HEAD_CACHE_KEY
+
+    seconds = getattr(settings, "EXPOPLAN_DASHBOARD_HEAD_SECONDS", 2)
+    if seconds <= 0:
+        return snapshot_head(year=year)
+    key = HEAD_CACHE_KEY.format(year=year)
+    head = caches["local"].get(key)
     if head is None:
-        return None
-    version, _watermark = progress_data_version(year=year)
-    head["pk"] = head["id"]
-    head["stale"] = version > head["data_version"]
+        head = snapshot_head(year=year)
+        if head is not None:
+            caches["local"].set(key, head, timeout=seconds)
     return head
+
+
+def snapshot_head_forget(*, year: int) -> None:
+    """Drop the reused head of `year` (a person just saw a recompute finish and reloads)."""
+    from targets.services import progress_head_forget
+
+    progress_head_forget(years=[year])
+
+
+def snapshot_head(*, year: int) -> dict | None:
+    """id, computed_at and freshness of the latest snapshot of `year`, without loading its payload.
+
+    One constant statement (every dashboard view runs it, so it is written once rather than compiled by
+    the ORM each time): the head row with the current data version (the year's marker plus the global
+    one, as `targets.services.progress_data_version`) as a scalar subquery.
+    """
+    from targets.models import ProgressDataMark, ProgressSnapshot
+
+    snapshots, marks = ProgressSnapshot._meta.db_table, ProgressDataMark._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, s.computed_at, s.data_version, "  # noqa: S608 - table names from the models
+            f"COALESCE((SELECT SUM(m.version) FROM {marks} m WHERE m.year IN (%s, %s)), 0) "
+            f"FROM {snapshots} s WHERE s.year = %s ORDER BY s.computed_at DESC, s.id DESC LIMIT 1",
+            [year, ProgressDataMark.GLOBAL, year],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, computed_at, data_version, current_version = row
+    if isinstance(computed_at, str):  # SQLite without a declared-type converter
+        computed_at = datetime.fromisoformat(computed_at)
+    if timezone.is_naive(computed_at):  # SQLite stores UTC without an offset
+        computed_at = timezone.make_aware(computed_at, UTC)
+    return {
+        "id": pk,
+        "pk": pk,
+        "computed_at": computed_at,
+        "data_version": data_version,
+        "stale": int(current_version) > data_version,
+    }
 
 
 def snapshot_progress(*, year: int, city_slug: str | None = None, snapshot_id: int | None = None):

@@ -6,13 +6,16 @@ Permissions (SPEC §5) are checked here, server-side, on every path.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
+from django.contrib.messages import get_messages
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -26,6 +29,8 @@ from reports import selectors
 logger = logging.getLogger("expoplan.reports")
 
 DASHBOARD_ROLES = (Role.STAFF, Role.CITY_OFFICIAL, Role.API_CLIENT)
+# Stands in for the CSRF token in a cached page; no character that HTML escaping would change.
+CSRF_PLACEHOLDER = "expoplan-csrf-token-placeholder-3f9c1d"
 
 
 def _parse_int(request: HttpRequest, name: str, default: int | None, low: int, high: int) -> int | None:
@@ -79,21 +84,41 @@ class DashboardView(DashboardAccessMixin, View):
             city = City.objects.filter(slug=city_slug).first()
             if city is None:
                 raise Http404(_("No such city."))
-        head = selectors.snapshot_head(year=year)
+        head = selectors.snapshot_head_recent(year=year)
         if head is None:  # the year has no snapshot yet: compute one now (once)
             selectors.snapshot_progress(year=year, city_slug=city_slug)
             head = selectors.snapshot_head(year=year)
-        # The figures (everything below the "as of" line) depend only on the snapshot, the scope and the
-        # language: rendered once per snapshot and cached, so a page view costs the session, the user,
-        # the snapshot head and the freshness check.
+        role = role_of(request.user)
+        own_city = city_of(request.user) if role == Role.CITY_OFFICIAL else None
+        # The whole page depends only on the snapshot (and whether it is stale), the scope, the address,
+        # the language and the viewer: rendered once and cached, so a repeated view costs the session,
+        # the user, their role and the snapshot head (one query). The CSRF token is the only per-request
+        # part: the page is rendered with a placeholder that is swapped for this request's token.
+        # A pending flash message bypasses the cache (it is shown once, then consumed).
+        page_key = self.page_cache_key(request, head=head, role=role, own_city=own_city)
+        cacheable = not len(get_messages(request))
+        page = caches["local"].get(page_key) if cacheable else None
+        if page is None:
+            page = self.render_page(request, year=year, city=city, head=head, role=role, own_city=own_city)
+            if cacheable:
+                caches["local"].set(page_key, page, timeout=24 * 3600)
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+    @staticmethod
+    def page_cache_key(request: HttpRequest, *, head: dict, role, own_city) -> str:
+        viewer = f"{request.user.pk}:{role.value if role else ''}:{own_city.pk if own_city else ''}"
+        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
+        return f"reports:page:{head['id']}:{int(head['stale'])}:{get_language()}:{viewer}:{address}"
+
+    def render_page(self, request: HttpRequest, *, year: int, city, head: dict, role, own_city) -> str:
+        city_slug = city.slug if city else None
+        # The figures (everything below the "as of" line) are shared by every viewer of the scope.
         key = f"reports:dashboard:{head['id']}:{city_slug or 'province'}:{get_language()}"
-        body = cache.get(key)
+        body = caches["local"].get(key)
         if body is None:
             body = self.render_body(request, year=year, city_slug=city_slug, snapshot_id=head["id"])
-            cache.set(key, body, timeout=24 * 3600)
-        role = role_of(request.user)
-        return render(
-            request,
+            caches["local"].set(key, body, timeout=24 * 3600)
+        return render_to_string(
             self.template_name,
             {
                 "body": mark_safe(body),  # noqa: S308 - our own template output
@@ -104,9 +129,11 @@ class DashboardView(DashboardAccessMixin, View):
                 "stale": head["stale"],
                 "can_recompute": role == Role.STAFF,
                 "can_report": role == Role.STAFF or (role == Role.CITY_OFFICIAL and city is not None),
-                "own_city": city_of(request.user) if role == Role.CITY_OFFICIAL else None,
+                "own_city": own_city,
                 "years": range(year - 2, year + 2),
+                "csrf_token": CSRF_PLACEHOLDER,  # replaced per request (see get)
             },
+            request=request,
         )
 
     def render_body(self, request: HttpRequest, *, year: int, city_slug: str | None, snapshot_id: int) -> str:
@@ -207,6 +234,8 @@ class StatusView(DashboardAccessMixin, View):
         # Done when a newer snapshot exists, or when the latest already saw every change (a recompute of
         # unchanged data keeps the existing snapshot).
         done = latest is not None and (latest.pk > since or not snapshot_is_stale(latest))
+        if done:  # the reload that follows shows the new snapshot (in this process at once)
+            selectors.snapshot_head_forget(year=year)
         # The page to reload the figures from: the path of the dashboard the fragment sits on (same origin).
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         refresh_url = (

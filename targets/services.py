@@ -18,9 +18,10 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.functions import TruncDate
@@ -60,11 +61,24 @@ def progress_data_version(*, year: int) -> tuple[int, datetime | None]:
     return version, watermark
 
 
+HEAD_CACHE_KEY = "progress:head:{year}"  # in the process-local cache (see reports.selectors.snapshot_head_recent)
+
+
+def progress_head_forget(*, years: Iterable[int]) -> None:
+    """Drop this process's briefly reused snapshot heads of `years` (0 = every year)."""
+    years = {int(y) for y in years}
+    if ProgressDataMark.GLOBAL in years:
+        years = set(range(MIN_YEAR, MAX_YEAR + 1))
+    caches["local"].delete_many([HEAD_CACHE_KEY.format(year=y) for y in years])
+
+
 def progress_mark_changed(*, years: Iterable[int]) -> None:
     """Bump the markers of `years` (0 = every year) inside the caller's transaction."""
     years = sorted({int(y) for y in years})
     if not years:
         return
+    # After commit, this process's dashboards see the change at once (other processes within seconds).
+    transaction.on_commit(partial(progress_head_forget, years=years), robust=True)
     now = timezone.now()
     bump = {"version": F("version") + 1, "changed_at": now}
     updated = ProgressDataMark.objects.filter(year__in=years).update(**bump)
@@ -127,6 +141,7 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
             data_version=version,
             payload=payload,
         )
+    transaction.on_commit(partial(progress_head_forget, years=[year]), robust=True)
     logger.info("progress %s recomputed in %d ms (data version %d)", year, snapshot.duration_ms, version)
     return snapshot
 

@@ -26,6 +26,16 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Each test starts with empty caches: ids repeat between tests (rolled-back rows), so a page or
+    snapshot head cached by one test must not be served to the next."""
+    from django.core.cache import caches
+
+    for alias in ("default", "local"):
+        caches[alias].clear()
+
+
 @pytest.fixture
 def redis_url() -> str:
     """REDIS_URL of a reachable Redis, or skip (fail under CI)."""

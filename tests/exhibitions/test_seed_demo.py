@@ -92,7 +92,6 @@ def test_statuses_follow_the_as_of_date():
     assert not qs.filter(status="planned", start_date__lte=dt.date(2025, 6, 30)).exists()
 
 
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_seeding_refreshes_progress_of_the_year():
     """seed_demo writes in bulk (no model signals) yet the year's snapshot follows it after commit."""

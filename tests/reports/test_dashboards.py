@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -157,10 +158,31 @@ def test_csrf_enforced_on_recompute(staff_user, programme):
     assert client.post("/dashboard/recompute/", {"year": YEAR}).status_code == 403
 
 
-def test_dashboard_shows_stale_marker(client, staff_user, programme):
+def test_dashboard_shows_stale_marker(client, staff_user, programme, django_capture_on_commit_callbacks):
+    from targets.services import progress_head_forget
+
     client.force_login(staff_user)
     assert "stale-marker" not in client.get(f"/dashboard/?year={YEAR}").content.decode()
-    factories.ExhibitionFactory(start_date=dt.date(YEAR, 3, 3))
+    with django_capture_on_commit_callbacks() as callbacks:
+        factories.ExhibitionFactory(start_date=dt.date(YEAR, 3, 3))
+    # As the commit does in this process: the reused snapshot head is dropped (the recompute it also
+    # requests is left out, so the snapshot stays stale).
+    forget = [cb for cb in callbacks if getattr(cb, "func", None) is progress_head_forget]
+    assert forget
+    for callback in forget:
+        callback()
+    assert "stale-marker" in client.get(f"/dashboard/?year={YEAR}").content.decode()
+
+
+def test_a_change_from_another_process_shows_within_the_head_lifetime(client, staff_user, programme, settings):
+    """Another process's change drops nothing here: the reused head lives its few seconds, then the
+    dashboard reads the marker again."""
+    settings.EXPOPLAN_DASHBOARD_HEAD_SECONDS = 1
+    client.force_login(staff_user)
+    assert "stale-marker" not in client.get(f"/dashboard/?year={YEAR}").content.decode()
+    factories.ExhibitionFactory(start_date=dt.date(YEAR, 3, 3))  # its on_commit never runs (test transaction)
+    assert "stale-marker" not in client.get(f"/dashboard/?year={YEAR}").content.decode()
+    time.sleep(1.1)
     assert "stale-marker" in client.get(f"/dashboard/?year={YEAR}").content.decode()
 
 
@@ -172,3 +194,53 @@ def test_dashboard_in_chinese_and_english(client, staff_user, programme):
     i = en.find("计入展会数")
     assert i < 0, en[i - 300 : i + 50]
     assert "Exhibitions counted" in en and "120,000 m²" in en
+
+
+def _form_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_cached_page_carries_each_requests_own_csrf_token(staff_user, programme):
+    from django.test import Client
+
+    from reports.views import CSRF_PLACEHOLDER
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for c in (first, second):
+        c.force_login(staff_user)
+    html_first = first.get(f"/dashboard/?year={YEAR}").content.decode()
+    html_second = second.get(f"/dashboard/?year={YEAR}").content.decode()  # served from the page cache
+    assert CSRF_PLACEHOLDER not in html_first + html_second
+    token = _form_token(html_second)
+    assert token != _form_token(html_first)
+    # The token in the cached page is this session's: the recompute form posts with it.
+    response = second.post("/dashboard/recompute/", {"year": YEAR, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert second.post("/dashboard/recompute/", {"year": YEAR, "csrfmiddlewaretoken": "x" * 64}).status_code == 403
+
+
+def test_cached_pages_are_per_viewer(client, staff_user, city_official, programme):
+    from core.roles import Role
+    from core.services import user_set_role
+
+    other = user_set_role(username="second-staff", role=Role.STAFF, password="pw-for-tests-123")
+    client.force_login(staff_user)
+    assert "second-staff" not in client.get(f"/dashboard/?year={YEAR}").content.decode()
+    client.force_login(other)
+    html = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "second-staff" in html and "recompute-button" in html
+    client.force_login(city_official)  # the province overview, without the staff-only controls
+    html = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "dalian-official" in html and "recompute-button" not in html
+
+
+def test_a_pending_message_is_shown_once_despite_the_page_cache(client, staff_user, programme, rf):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    client.force_login(staff_user)
+    client.get(f"/dashboard/?year={YEAR}")  # the page is now cached
+    client.cookies["messages"] = CookieStorage(rf.get("/"))._encode([Message(constants.SUCCESS, "flash-1234")])
+    assert "flash-1234" in client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "flash-1234" not in client.get(f"/dashboard/?year={YEAR}").content.decode()  # consumed
