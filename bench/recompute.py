@@ -29,7 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")
+# Production settings: DEBUG off (no query log on the cursors), with a throwaway secret key.
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "k" * 50)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/expoplan_bench")
 os.environ.pop("REDIS_URL", None)  # tasks in-process; the benchmark calls the service directly
 

@@ -104,6 +104,7 @@ def report_pdf(report: dict) -> bytes:
         _("Expected to date"),
         _("Forecast"),
         _("Previous year"),
+        # xgettext:no-python-format
         _("Growth %"),
     ]
     rows = []

@@ -25,7 +25,9 @@ AMBER_FLOOR = 0.85
 #   green: achieved ≥ expected to date; amber: achieved ≥ 85 % of expected; red: below that.
 RAG_LABELS = {
     "green": _("On track (achieved ≥ expected to date)"),
+    # xgettext:no-python-format
     "amber": _("Slightly behind (achieved ≥ 85 % of expected to date)"),
+    # xgettext:no-python-format
     "red": _("Behind (achieved < 85 % of expected to date)"),
     "none": _("No allocation"),
 }

@@ -154,6 +154,7 @@ class DashboardView(DashboardAccessMixin, View):
                 "committed": _("Committed (cumulative)"),
                 "plan": _("Plan (cumulative)"),
                 "forecast": _("Year-end forecast"),
+                # xgettext:no-python-format
                 "percent": _("% of allocation"),
                 "month": _("Month"),
             },

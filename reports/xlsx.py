@@ -64,6 +64,7 @@ def report_xlsx(report: dict) -> bytes:
         _("Expected to date"),
         _("Forecast"),
         _("Previous year achieved"),
+        # xgettext:no-python-format
         _("Growth %"),
     ]
     summary.append(header)
