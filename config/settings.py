@@ -128,7 +128,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # Django's, reusing its client
             "LOCATION": REDIS_URL,
             # An unreachable Redis must not hang a request (progress debounce keys live here).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
