@@ -142,7 +142,7 @@ else:
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "expoplan-local",
-    "OPTIONS": {"MAX_ENTRIES": 2000},
+    "OPTIONS": {"MAX_ENTRIES": 500},  # pages are ~40 kB: ~20 MB per process at most
 }
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process (eagerly).
@@ -162,6 +162,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY = False
 # Progress recompute after a change: a burst of edits within this many seconds causes one recompute.
 EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS = env.int("EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS", default=10)
+EXPOPLAN_DASHBOARD_HEAD_SECONDS = env.int("EXPOPLAN_DASHBOARD_HEAD_SECONDS", default=2)
 
 # REST API v1 (README "API"). Token auth first so an anonymous request answers 401 with WWW-Authenticate.
 EXPOPLAN_API_THROTTLE_RATE = env("EXPOPLAN_API_THROTTLE_RATE", default="1000/hour")  # per user / token

@@ -106,9 +106,10 @@ class DashboardView(DashboardAccessMixin, View):
 
     @staticmethod
     def page_cache_key(request: HttpRequest, *, head: dict, role, own_city) -> str:
-        viewer = f"{request.user.pk}:{role.value if role else ''}:{own_city.pk if own_city else ''}"
-        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
-        return f"reports:page:{head['id']}:{int(head['stale'])}:{get_language()}:{viewer}:{address}"
+        user = request.user  # everything of the viewer the page shows (name, role, city, admin link)
+        viewer = f"{user.pk}:{user.get_username()}:{user.is_staff}:{role or ''}:{own_city.pk if own_city else ''}"
+        digest = hashlib.sha256(f"{viewer}\n{request.get_full_path()}".encode()).hexdigest()[:24]
+        return f"reports:page:{head['id']}:{int(head['stale'])}:{get_language()}:{digest}"
 
     def render_page(self, request: HttpRequest, *, year: int, city, head: dict, role, own_city) -> str:
         city_slug = city.slug if city else None

@@ -232,6 +232,10 @@ def test_cached_pages_are_per_viewer(client, staff_user, city_official, programm
     client.force_login(city_official)  # the province overview, without the staff-only controls
     html = client.get(f"/dashboard/?year={YEAR}").content.decode()
     assert "dalian-official" in html and "recompute-button" not in html
+    other.username = "renamed-staff"  # an edit to the viewer shows at once, not after the next snapshot
+    other.save()
+    client.force_login(other)
+    assert "renamed-staff" in client.get(f"/dashboard/?year={YEAR}").content.decode()
 
 
 def test_a_pending_message_is_shown_once_despite_the_page_cache(client, staff_user, programme, rf):
