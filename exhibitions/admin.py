@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from exhibitions.models import Batch, Brand, Exhibition, Organizer
@@ -18,6 +19,7 @@ class OrganizerAdmin(admin.ModelAdmin):
     search_fields = ["name_zh", "name_en"]
     autocomplete_fields = ["city"]
     list_select_related = ["city"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a bare domain means https://
 
 
 @admin.register(Brand)

@@ -125,6 +125,8 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
 
 
 class OrganizerForm(BootstrapFormMixin, forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organizer
         fields = ["name_zh", "name_en", "city", "website", "contact", "notes"]

@@ -124,3 +124,11 @@ def test_garbage_ids_are_form_errors_not_500s(client, staff_user, venue):
     assert {"city", "venue", "batch", "gross_area_m2"} <= set(errors)
     assert client.get("/exhibitions/venue-options/?city=abc").status_code == 200
     assert client.get("/exhibitions/export/pdf/").status_code == 404
+
+
+def test_organiser_website_without_scheme_means_https():
+    from exhibitions.forms import OrganizerForm
+
+    form = OrganizerForm(data={"name_zh": "辽宁会展集团", "website": "expo.example.gov.cn"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["website"] == "https://expo.example.gov.cn"
