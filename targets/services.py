@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -72,13 +71,36 @@ def progress_head_forget(*, years: Iterable[int]) -> None:
     caches["local"].delete_many([HEAD_CACHE_KEY.format(year=y) for y in years])
 
 
+class _ForgetHeadsOnCommit:
+    """One on_commit callback per transaction, however many rows it changes (imports save thousands)."""
+
+    def __init__(self):
+        self.years: set[int] = set()
+
+    def __call__(self) -> None:
+        progress_head_forget(years=self.years)
+
+
+def _forget_heads_on_commit(years: Iterable[int]) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for entry in connection.run_on_commit:
+            callback = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else None
+            if isinstance(callback, _ForgetHeadsOnCommit):
+                callback.years.update(years)
+                return
+    callback = _ForgetHeadsOnCommit()
+    callback.years.update(years)
+    transaction.on_commit(callback, robust=True)
+
+
 def progress_mark_changed(*, years: Iterable[int]) -> None:
     """Bump the markers of `years` (0 = every year) inside the caller's transaction."""
     years = sorted({int(y) for y in years})
     if not years:
         return
     # After commit, this process's dashboards see the change at once (other processes within seconds).
-    transaction.on_commit(partial(progress_head_forget, years=years), robust=True)
+    _forget_heads_on_commit(years)
     now = timezone.now()
     bump = {"version": F("version") + 1, "changed_at": now}
     updated = ProgressDataMark.objects.filter(year__in=years).update(**bump)
@@ -141,7 +163,7 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
             data_version=version,
             payload=payload,
         )
-    transaction.on_commit(partial(progress_head_forget, years=[year]), robust=True)
+    _forget_heads_on_commit([year])
     logger.info("progress %s recomputed in %d ms (data version %d)", year, snapshot.duration_ms, version)
     return snapshot
 
