@@ -287,4 +287,7 @@ def seed_demo_year(*, year: int, count: int, seed: int, as_of: date) -> DemoResu
         Exhibition.objects.bulk_create(rows, batch_size=2000)
         # bulk_create and raw DELETE bypass the model signals: mark the year changed ourselves.
         progress_data_changed(years=[year])
+    if connection.vendor == "postgresql":  # fresh planner statistics: lists and counts plan for the new rows
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Exhibition._meta.db_table}")
     return DemoResult(year=year, created=len(rows), target_created=target_created)

@@ -16,6 +16,9 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class ExhibitionFilterSet(django_filters.FilterSet):
+    # The multiple-choice filters below follow many-to-one relations or plain columns, so they cannot
+    # repeat a row: distinct=False spares every list, count and export a SELECT DISTINCT over the
+    # whole row (django-filter's default, meant for to-many relations; it made a filtered page 3× slower).
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     year = IntegerFilter(field_name="start_date", lookup_expr="year", label=_("Year"), min_value=2000, max_value=2100)
     month = IntegerFilter(field_name="start_date", lookup_expr="month", label=_("Month"), min_value=1, max_value=12)
@@ -25,11 +28,12 @@ class ExhibitionFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         queryset=City.objects.all(),
         label=_("City"),
+        distinct=False,
     )
     batch = django_filters.ModelMultipleChoiceFilter(
-        field_name="batch__code", to_field_name="code", queryset=Batch.objects.all(), label=_("Batch")
+        field_name="batch__code", to_field_name="code", queryset=Batch.objects.all(), label=_("Batch"), distinct=False
     )
-    status = django_filters.MultipleChoiceFilter(choices=Exhibition.Status.choices, label=_("Status"))
+    status = django_filters.MultipleChoiceFilter(choices=Exhibition.Status.choices, label=_("Status"), distinct=False)
     venue = django_filters.ModelChoiceFilter(queryset=Venue.objects.all(), label=_("Venue"))
     counts = django_filters.BooleanFilter(method="filter_counts", label=_("Counts toward target"))
     start_from = django_filters.DateFilter(field_name="start_date", lookup_expr="gte", label=_("Starts on or after"))
