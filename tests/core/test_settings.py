@@ -13,13 +13,18 @@ from config.env import DEV_SECRET_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_python(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
+def run(argv: list[str], **env_overrides: str) -> subprocess.CompletedProcess:
+    """`argv` under this Python with none of the project's variables set (a bare checkout) but these."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env["EXPOPLAN_VAR_DIR"] = os.environ.get("EXPOPLAN_VAR_DIR", str(ROOT / "var"))
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def run_python(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
+    return run(["-c", code], **env_overrides)
 
 
 SHOW = (
@@ -114,3 +119,12 @@ def test_production_settings_pass_check_deploy():
         **env,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_source_only_commands_run_on_a_bare_checkout_but_a_server_still_refuses():
+    out = run(["manage.py", "makemigrations", "--check", "--dry-run"])
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No changes detected" in out.stdout
+    out = run(["manage.py", "check"])  # anything that may serve or touch data: the production refusal stands
+    assert out.returncode != 0
+    assert "DJANGO_SECRET_KEY" in out.stderr
