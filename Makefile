@@ -56,7 +56,6 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 # Translation catalogues: extract every marked string, then compile the .mo files (committed).
-messages: export DJANGO_DEBUG ?= true
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=test-artifacts
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var

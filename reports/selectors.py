@@ -145,13 +145,6 @@ def snapshot_head_recent(*, year: int) -> dict | None:
     return head
 
 
-def snapshot_head_forget(*, year: int) -> None:
-    """Drop the reused head of `year` (a person just saw a recompute finish and reloads)."""
-    from targets.services import progress_head_forget
-
-    progress_head_forget(years=[year])
-
-
 def snapshot_head(*, year: int) -> dict | None:
     """id, computed_at and freshness of the latest snapshot of `year`, without loading its payload.
 

@@ -224,6 +224,7 @@ class StatusView(DashboardAccessMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         from targets.selectors import snapshot_is_stale, snapshot_latest
+        from targets.services import progress_head_forget
 
         try:
             year = _parse_int(request, "year", None, 2000, 2100)
@@ -237,7 +238,7 @@ class StatusView(DashboardAccessMixin, View):
         # unchanged data keeps the existing snapshot).
         done = latest is not None and (latest.pk > since or not snapshot_is_stale(latest))
         if done:  # the reload that follows shows the new snapshot (in this process at once)
-            selectors.snapshot_head_forget(year=year)
+            progress_head_forget(years=[year])
         # The page to reload the figures from: the path of the dashboard the fragment sits on (same origin).
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         refresh_url = (

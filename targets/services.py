@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -81,17 +81,23 @@ class _ForgetHeadsOnCommit:
         progress_head_forget(years=self.years)
 
 
-def _forget_heads_on_commit(years: Iterable[int]) -> None:
+def _pending_on_commit(callback_type: type) -> Iterator:
+    """The callbacks of `callback_type` already registered to run when the current transaction commits."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for entry in connection.run_on_commit:
-            callback = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else None
-            if isinstance(callback, _ForgetHeadsOnCommit):
-                callback.years.update(years)
-                return
-    callback = _ForgetHeadsOnCommit()
+    if not connection.in_atomic_block:
+        return
+    for entry in connection.run_on_commit:
+        callback = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else None
+        if isinstance(callback, callback_type):
+            yield callback
+
+
+def _forget_heads_on_commit(years: Iterable[int]) -> None:
+    callback = next(_pending_on_commit(_ForgetHeadsOnCommit), None)
+    if callback is None:
+        callback = _ForgetHeadsOnCommit()
+        transaction.on_commit(callback, robust=True)
     callback.years.update(years)
-    transaction.on_commit(callback, robust=True)
 
 
 def progress_mark_changed(*, years: Iterable[int]) -> None:
@@ -206,14 +212,7 @@ class _EnqueueOnCommit:
 
 
 def _pending_in_transaction(year: int) -> bool:
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return False
-    for entry in connection.run_on_commit:
-        callback = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else None
-        if isinstance(callback, _EnqueueOnCommit) and callback.year == year:
-            return True
-    return False
+    return any(callback.year == year for callback in _pending_on_commit(_EnqueueOnCommit))
 
 
 def progress_request_recompute(*, year: int) -> None:
