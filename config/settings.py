@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.AuthenticationMiddleware",  # Django's; the user comes with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,9 +137,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Process-local memory for entries that are never wrong however old — keyed by what they were built
 # from (rendered dashboard pages by snapshot, viewer and language) — or that live a couple of seconds
-# (the dashboard's snapshot head): faster than a round trip to Redis for a 40 kB page.
+# (the dashboard's snapshot head): faster than a round trip to Redis for a 40 kB page. Values are
+# immutable and kept as they are, not pickled (core/cache.py).
 CACHES["local"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "core.cache.ImmutableLocMemCache",
     "LOCATION": "expoplan-local",
     "OPTIONS": {"MAX_ENTRIES": 500},  # pages are ~40 kB: ~20 MB per process at most
 }
@@ -228,9 +229,12 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 # ModelBackend that loads the session's user together with their role group (core/backends.py).
 AUTHENTICATION_BACKENDS = ["core.backends.RoleModelBackend"]
-# Sessions: with Redis, read from the cache and written through to the database (core/sessions.py,
-# which falls back to the database when Redis is unreachable); without Redis, the database only.
-SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Sessions in the database (core.Session), loaded together with their user and role in one statement
+# (core/sessions.py); the database is the one authority for sign-outs and deactivations.
+SESSION_ENGINE = "core.sessions"
+# With Redis, web processes also remember loaded sessions for this many seconds, forgetting them the
+# moment a change is announced (core/session_memory.py); 0 turns it off. Without Redis it is off.
+EXPOPLAN_SESSION_MEMORY_SECONDS = env.int("EXPOPLAN_SESSION_MEMORY_SECONDS", default=30) if REDIS_URL else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:

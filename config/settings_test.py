@@ -10,7 +10,7 @@ from config.settings import REDIS_URL  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "expoplan-local"},
+    "local": {"BACKEND": "core.cache.ImmutableLocMemCache", "LOCATION": "expoplan-local"},  # as in production
 }
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -24,3 +24,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 TEST_REDIS_URL = REDIS_URL
+# The session memory (core/session_memory.py) is on only where a test turns it on (its own tests, and
+# processes they start): elsewhere a test's request must not depend on whether the listener has
+# subscribed yet.
+EXPOPLAN_SESSION_MEMORY_SECONDS = int(os.environ.get("EXPOPLAN_SESSION_MEMORY_SECONDS", "0"))

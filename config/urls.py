@@ -7,13 +7,14 @@ from core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Home and dashboards first: the most requested pages resolve without trying the others.
+    path("", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_urls", "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("core.urls")),
-    path("", include("reports.urls")),
     path("exhibitions/", include("exhibitions.urls")),
     path("venues/", include("venues.urls")),
     path("targets/", include("targets.urls")),

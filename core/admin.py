@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import UserProfile
+from core.models import Session, UserProfile
 
 
 @admin.register(UserProfile)
@@ -10,3 +10,21 @@ class UserProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "city__name_zh", "city__name_en"]
     autocomplete_fields = ["user", "city"]
     list_select_related = ["user", "city"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    """Signed-in sessions: who, until when; deleting one signs that browser out."""
+
+    list_display = ["user", "expire_date"]
+    list_filter = ["expire_date"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "expire_date"]
+    readonly_fields = ["user", "expire_date"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,53 +1,96 @@
-"""Session store: Django's cached_db (read from the cache, written through to the database) that
-survives a cache outage — every cache error falls back to the database and is logged, never raised.
+"""Session store: Django's database sessions on core.Session, whose row also names the signed-in user.
 
-Used when REDIS_URL is set (config/settings.py); without Redis, sessions live in the database only
-(a process-local cache would not see another process's logout).
+Loading a session fetches, in the same statement, the session's user and their role (a join on that
+column; core.backends builds the user from it). A signed-in request therefore costs one database round
+trip for its session, user and role together, with the database as the only authority: a sign-out,
+deactivation, deletion (which deletes the user's sessions) or password change takes effect on the next
+request, whatever process serves it.
+
+The user column is written from the session data whenever the session is saved, so it always names the
+user the data names; the backend uses the fetched user only when the two agree.
+
+With Redis, a web process also remembers the sessions it loaded and forgets them whenever a change is
+announced (core.session_memory): a repeat request then costs no database round trip.
 """
 
 from __future__ import annotations
 
-import logging
+from datetime import UTC, datetime
 
-from django.contrib.sessions.backends import cached_db
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.backends import db
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-logger = logging.getLogger("expoplan.sessions")
+from core.backends import user_from_row, user_with_role_select
+from core.db import fetch_one
+from core.session_memory import session_memory
 
 
-class SessionStore(cached_db.SessionStore):
+def _user_pk(value):
+    if value is None:
+        return None
+    try:
+        return get_user_model()._meta.pk.to_python(value)
+    except ValidationError:
+        return None
+
+
+class SessionStore(db.SessionStore):
+    def __init__(self, session_key=None):
+        super().__init__(session_key)
+        self._user_row = None  # (user pk, row) fetched with the session
+
+    @classmethod
+    def get_model_class(cls):
+        from core.models import Session
+
+        return Session
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        session.user_id = _user_pk(data.get(SESSION_KEY))
+        return session
+
     def load(self):
-        try:
-            data = self._cache.get(self.cache_key)
-        except Exception:
-            logger.warning("session cache unreachable; reading the database", exc_info=True)
-            data = None
-        if data is not None:
-            return data
-        s = self._get_session_from_db()
-        if not s:
+        self._user_row = None
+        if self.session_key is None:  # no key, or one that is not a valid key
             return {}
-        data = self.decode(s.session_data)
-        try:
-            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=s.expire_date))
-        except Exception:
-            logger.warning("session cache unreachable; not caching the session", exc_info=True)
+        memory = session_memory()
+        epoch = None
+        if memory is not None:
+            remembered = memory.recall(self.session_key)
+            if remembered is not None:
+                self._user_row = remembered.user_row
+                return dict(remembered.data)
+            epoch = memory.epoch()
+        user_model = get_user_model()
+        select, params = user_with_role_select()
+        sessions, users = self.model._meta.db_table, user_model._meta.db_table
+        row = fetch_one(
+            "expoplan_session_user",
+            f"SELECT s.session_data, s.expire_date, s.user_id, {select} FROM {sessions} s "  # noqa: S608
+            f'LEFT JOIN {users} u ON u."{user_model._meta.pk.column}" = s.user_id '
+            f"WHERE s.session_key = %s AND s.expire_date > %s",
+            [*params, self.session_key, timezone.now()],
+        )
+        if row is None:  # unknown or expired: as Django's store, forget the key (a new one is issued)
+            self._session_key = None
+            return {}
+        session_data, expires, user_pk, user = row[0], row[1], row[2], row[3:]
+        if user_pk is not None and user[0] is not None:
+            self._user_row = (user_pk, user)
+        data = self.decode(session_data)
+        if memory is not None:
+            if isinstance(expires, str):  # SQLite
+                expires = datetime.fromisoformat(expires)
+            if timezone.is_naive(expires):
+                expires = timezone.make_aware(expires, UTC)
+            memory.remember(self.session_key, epoch, data, self._user_row, expires)
         return data
 
-    def exists(self, session_key):
-        try:
-            if session_key and (self.cache_key_prefix + session_key) in self._cache:
-                return True
-        except Exception:
-            logger.warning("session cache unreachable; checking the database", exc_info=True)
-        return super(cached_db.SessionStore, self).exists(session_key)
-
-    def delete(self, session_key=None):
-        key = session_key or self.session_key
-        super(cached_db.SessionStore, self).delete(session_key)  # the database row first
-        if key is None:
-            return
-        try:
-            self._cache.delete(self.cache_key_prefix + key)
-        except Exception:
-            # The cached copy outlives the row until the cache returns; logged loudly.
-            logger.error("session cache unreachable; a deleted session stays cached", exc_info=True)
+    def session_user(self, pk):
+        """The user `pk` (with their role) as fetched with this session, or None when it was not."""
+        if self._user_row is None or self._user_row[0] != pk:
+            return None
+        return user_from_row(self._user_row[1])

@@ -1,4 +1,4 @@
-"""Accounts (sign-in, sign-out, password change) and, until reports routes `/`, a temporary home.
+"""Accounts: sign-in, sign-out, password change.
 
 No namespace: Django's auth views and settings.LOGIN_URL refer to "login", "logout",
 "password_change" and "password_change_done" by these plain names.
@@ -19,14 +19,3 @@ urlpatterns: list = [
         name="password_change_done",
     ),
 ]
-
-
-def _root_routed_by_reports() -> bool:
-    from reports import urls as reports_urls
-
-    return any(str(getattr(p, "pattern", "x")) == "" for p in reports_urls.urlpatterns)
-
-
-# core.urls is included before reports.urls, so only add `/` while reports has none.
-if not _root_routed_by_reports():
-    urlpatterns.append(path("", views.TemporaryHomeView.as_view(), name="home"))

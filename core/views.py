@@ -5,7 +5,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
 
 from core.forms import PasswordChangeBootstrapForm, SignInForm
 from core.roles import Role, role_of
@@ -52,12 +51,6 @@ class SignInView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeBootstrapForm
-
-
-class TemporaryHomeView(WorkspaceMixin, TemplateView):
-    """Served at `/` until the dashboards app routes it (see core/urls.py)."""
-
-    template_name = "core/home.html"
 
 
 class ReferenceViewMixin(WorkspaceMixin):

@@ -7,7 +7,9 @@ live rows through the one scoping rule and the shared ExhibitionFilterSet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 
 from django.conf import settings
 from django.core.cache import caches
@@ -123,7 +125,7 @@ def chart_payload(*, progress: dict, as_of: str, labels: dict) -> dict:
     return out
 
 
-def snapshot_head_recent(*, year: int) -> dict | None:
+def snapshot_head_recent(*, year: int) -> Mapping | None:
     """`snapshot_head`, reused for EXPOPLAN_DASHBOARD_HEAD_SECONDS (default 2) in process memory.
 
     A busy dashboard costs no database round trip for it. Changes and new snapshots committed by this
@@ -141,6 +143,7 @@ def snapshot_head_recent(*, year: int) -> dict | None:
     if head is None:
         head = snapshot_head(year=year)
         if head is not None:
+            head = MappingProxyType(head)  # shared by this process's requests: read-only
             caches["local"].set(key, head, timeout=seconds)
     return head
 

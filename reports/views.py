@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
@@ -31,6 +32,7 @@ logger = logging.getLogger("expoplan.reports")
 DASHBOARD_ROLES = (Role.STAFF, Role.CITY_OFFICIAL, Role.API_CLIENT)
 # Stands in for the CSRF token in a cached page; no character that HTML escaping would change.
 CSRF_PLACEHOLDER = "expoplan-csrf-token-placeholder-3f9c1d"
+CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 
 def _parse_int(request: HttpRequest, name: str, default: int | None, low: int, high: int) -> int | None:
@@ -100,18 +102,19 @@ class DashboardView(DashboardAccessMixin, View):
         page = caches["local"].get(page_key) if cacheable else None
         if page is None:
             page = self.render_page(request, year=year, city=city, head=head, role=role, own_city=own_city)
+            page = page.encode()  # kept as the response's bytes: nothing to encode per request
             if cacheable:
                 caches["local"].set(page_key, page, timeout=24 * 3600)
-        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER_BYTES, get_token(request).encode()))
 
     @staticmethod
-    def page_cache_key(request: HttpRequest, *, head: dict, role, own_city) -> str:
+    def page_cache_key(request: HttpRequest, *, head: Mapping, role, own_city) -> str:
         user = request.user  # everything of the viewer the page shows (name, role, city, admin link)
         viewer = f"{user.pk}:{user.get_username()}:{user.is_staff}:{role or ''}:{own_city.pk if own_city else ''}"
         digest = hashlib.sha256(f"{viewer}\n{request.get_full_path()}".encode()).hexdigest()[:24]
         return f"reports:page:{head['id']}:{int(head['stale'])}:{get_language()}:{digest}"
 
-    def render_page(self, request: HttpRequest, *, year: int, city, head: dict, role, own_city) -> str:
+    def render_page(self, request: HttpRequest, *, year: int, city, head: Mapping, role, own_city) -> str:
         city_slug = city.slug if city else None
         # The figures (everything below the "as of" line) are shared by every viewer of the scope.
         key = f"reports:dashboard:{head['id']}:{city_slug or 'province'}:{get_language()}"
