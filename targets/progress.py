@@ -29,8 +29,9 @@ Formulas (SPEC §3; the same text is in README "Progress engine"):
 - **venue_utilisation**: per venue, non-cancelled non-outbound events starting in the year: events,
   days booked (Σ end − start + 1), area-days (Σ gross area × days).
 
-Queries (constant, whatever the number of rows): targets, cities with their allocations, batches,
-venues, and four aggregates (compiled once per rule set, executed raw) — counted rows GROUP BY city, batch, month, status; previous-year eligible rows GROUP BY
+Queries (constant, whatever the number of rows): targets; cities with their allocations, batches and
+venues (compiled once per target, executed raw); four aggregates (compiled once per rule set,
+executed raw) — counted rows GROUP BY city, batch, month, status; previous-year eligible rows GROUP BY
 city, month, status; `other` GROUP BY city with conditional counts; utilisation GROUP BY venue.
 """
 
@@ -141,12 +142,43 @@ def aggregate_querysets(rules: CountingRules, previous_rules: CountingRules) -> 
 @lru_cache(maxsize=64)
 def aggregate_sql(rules: CountingRules, previous_rules: CountingRules) -> dict[str, tuple[str, tuple]]:
     """The compiled SQL of `aggregate_querysets` (depends only on the year and thresholds: cached)."""
+    return {name: _compiled(qs) for name, qs in aggregate_querysets(rules, previous_rules).items()}
+
+
+def lookup_querysets(target_id: int) -> dict:
+    """The reference lookups of a recompute: cities with their allocation of the target, batches, venues."""
     return {
-        name: (sql, tuple(params))
-        for name, (sql, params) in (
-            (name, qs.query.sql_with_params()) for name, qs in aggregate_querysets(rules, previous_rules).items()
+        "cities": City.objects.annotate(
+            allocation=FilteredRelation("allocations", condition=Q(allocations__target_id=target_id))
         )
+        .order_by("sort_order", "slug")
+        .values_list("id", "slug", "allocation__exhibitions", "allocation__gross_area_m2"),
+        "batches": Batch.objects.order_by("sort_order", "code").values_list("id", "code"),
+        "venues": Venue.objects.order_by("city__sort_order", "slug").values_list(
+            "id", "slug", "name_zh", "name_en", "city__slug"
+        ),
     }
+
+
+@lru_cache(maxsize=64)
+def lookup_sql(target_id: int) -> dict[str, tuple[str, tuple]]:
+    """The compiled SQL of `lookup_querysets` (constant per target: cached)."""
+    return {name: _compiled(qs) for name, qs in lookup_querysets(target_id).items()}
+
+
+def _compiled(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def run_lookups(target_id: int) -> dict[str, list[tuple]]:
+    """Execute the lookups raw; rows as tuples, in the order of their `values_list`."""
+    result = {}
+    with connection.cursor() as cursor:
+        for name, (sql, params) in lookup_sql(target_id).items():
+            cursor.execute(sql, params)
+            result[name] = cursor.fetchall()
+    return result
 
 
 def run_aggregates(rules: CountingRules, previous_rules: CountingRules) -> dict[str, list[dict]]:
@@ -264,21 +296,15 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
     previous_target = targets.get(year - 1)
     previous_rules = rules_for(year - 1, previous_target) if previous_target else CountingRules(year=year - 1)
 
-    # Cities with their allocation of this year's target (one LEFT JOIN), batches.
-    city_rows = (
-        City.objects.annotate(
-            allocation=FilteredRelation("allocations", condition=Q(allocations__target_id=target.pk if target else -1))
-        )
-        .order_by("sort_order", "slug")
-        .values_list("id", "slug", "allocation__exhibitions", "allocation__gross_area_m2")
-    )
+    # Cities with their allocation of this year's target (one LEFT JOIN), batches, venues.
+    lookups = run_lookups(target.pk if target else -1)
     cities, allocations = [], {}
-    for city_id, slug, alloc_n, alloc_area in city_rows:
+    for city_id, slug, alloc_n, alloc_area in lookups["cities"]:
         cities.append((city_id, slug))
         if alloc_n is not None:
             allocations[city_id] = {"exhibitions": alloc_n, "gross_area_m2": alloc_area}
     city_slug = dict(cities)
-    batches = list(Batch.objects.order_by("sort_order", "code").values_list("id", "code"))
+    batches = lookups["batches"]
     queries = run_aggregates(rules, previous_rules)
 
     # Counted rows of the year: per city × batch × month × status.
@@ -398,11 +424,8 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
         scopes[slug] = scope(city_id, slug, allocations.get(city_id, _zero()))
 
     utilisation = {row["venue_id"]: row for row in queries["utilisation"]}
-    venues = Venue.objects.order_by("city__sort_order", "slug").values_list(
-        "id", "slug", "name_zh", "name_en", "city__slug"
-    )
     venue_utilisation = []
-    for venue_id, slug, name_zh, name_en, venue_city in venues:
+    for venue_id, slug, name_zh, name_en, venue_city in lookups["venues"]:
         row = utilisation.get(venue_id)
         venue_utilisation.append(
             {
