@@ -41,6 +41,7 @@ LISTENER_NAME = "expoplan-session-memory"
 IMMUTABLE = (str, int, float, bool, type(None))
 PING_AFTER = 5.0  # seconds without traffic before the listener pings Redis
 SILENCE_LIMIT = 15.0  # seconds without any reply (not even to a ping) before it reconnects
+PUBLISH_BACKOFF = 5.0  # seconds without publishing attempts after one failed (a save never waits long)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class SessionMemory:
         self._pid: int | None = None
         self._thread: threading.Thread | None = None
         self._publisher: redis.Redis | None = None
+        self._quiet_until = 0.0  # no publishing attempts before this time.monotonic() (after a failure)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -121,12 +123,19 @@ class SessionMemory:
 
     def _publish(self, message: str) -> None:
         self.forget(message)  # again: this process may have loaded the old rows before the commit
+        if time.monotonic() < self._quiet_until:  # Redis failed a moment ago: do not wait on it again
+            logger.error(
+                "session change %r not announced (Redis unreachable); others forget within %ss", message, self.seconds
+            )
+            return
         try:
             if self._publisher is None:
                 self._publisher = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
             self._publisher.publish(CHANNEL, message)
         except redis.RedisError:
-            # Other processes that still listen keep what they remember for at most `seconds`.
+            # A process that cannot reach Redis is usually not the only one: the others then stop
+            # listening and forget everything. One that still listens keeps its entries at most `seconds`.
+            self._quiet_until = time.monotonic() + PUBLISH_BACKOFF
             logger.error("could not announce session change %r; others forget within %ss", message, self.seconds)
 
     # --- listening ------------------------------------------------------------------------------

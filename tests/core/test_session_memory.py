@@ -193,3 +193,14 @@ def test_off_without_redis_or_when_zero(settings):
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     settings.EXPOPLAN_SESSION_MEMORY_SECONDS = 0
     assert session_memory() is None
+
+
+def test_after_a_failed_announcement_saves_do_not_wait_on_redis(settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:6390/0"  # nothing listens there
+    settings.EXPOPLAN_SESSION_MEMORY_SECONDS = 30
+    memory = session_memory()
+    with caplog.at_level("ERROR", logger="expoplan.sessions"):
+        memory._publish("u:1")
+        memory._publish("u:2")  # within the back-off: not attempted
+    messages = [record.getMessage() for record in caplog.records]
+    assert "could not announce" in messages[0] and "not announced (Redis unreachable)" in messages[1]
