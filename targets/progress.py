@@ -181,14 +181,26 @@ def run_lookups(target_id: int) -> dict[str, list[tuple]]:
     return result
 
 
-def run_aggregates(rules: CountingRules, previous_rules: CountingRules) -> dict[str, list[dict]]:
-    """Execute the four aggregates raw (no ORM per row) and return their rows as dicts."""
+# Column order of the counted and previous rows (their querysets' values() then annotate()).
+COUNTED_COLUMNS = ("city_id", "batch_id", "month", "status", "n", "area")
+PREVIOUS_COLUMNS = ("city_id", "month", "status", "n", "area")
+
+
+def run_aggregates(rules: CountingRules, previous_rules: CountingRules) -> dict[str, list]:
+    """Execute the four aggregates raw (no ORM per row). The many counted and previous rows stay tuples
+    (COUNTED_COLUMNS, PREVIOUS_COLUMNS); the few `other` and `utilisation` rows become dicts."""
+    expected = {"counted": COUNTED_COLUMNS, "previous": PREVIOUS_COLUMNS}
     result = {}
     with connection.cursor() as cursor:
         for name, (sql, params) in aggregate_sql(rules, previous_rules).items():
             cursor.execute(sql, params)
-            columns = [col[0] for col in cursor.description]
-            result[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            columns = tuple(col[0] for col in cursor.description)
+            if name in expected:
+                if columns != expected[name]:
+                    raise RuntimeError(f"{name} aggregate returned {columns}, expected {expected[name]}")
+                result[name] = cursor.fetchall()
+            else:
+                result[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     return result
 
 
@@ -311,13 +323,18 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
     per_city = defaultdict(_tally)
     per_city_batch = defaultdict(_tally)
     per_city_month = defaultdict(_tally)
-    for row in queries["counted"]:
-        n, area = int(row["n"]), int(row["area"] or 0)
-        c, b, m, s = row["city_id"], row["batch_id"], int(row["month"]), row["status"]
-        for key in (c, None):  # None = the province
-            _add(per_city[key], s, n, area)
-            _add(per_city_batch[key, b], s, n, area)
-            _add(per_city_month[key, m], s, n, area)
+    for c, b, m, s, n, area in queries["counted"]:
+        slot, n, area, m = SLOT[s], int(n), int(area or 0), int(m)
+        for tally in (  # None = the province
+            per_city[c],
+            per_city[None],
+            per_city_batch[c, b],
+            per_city_batch[None, b],
+            per_city_month[c, m],
+            per_city_month[None, m],
+        ):
+            tally[slot] += n
+            tally[slot + 1] += area
 
     # Previous year (its own rules, cancelled included for the conversion rate).
     previous = defaultdict(_tally)
@@ -325,10 +342,10 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
     previous_month_area: dict[int, int] = defaultdict(int)
     held = cancelled = 0
     previous_any = False
-    for row in queries["previous"]:
+    for c, month, s, n, area in queries["previous"]:
         previous_any = True
-        n, area, s, month = int(row["n"]), int(row["area"] or 0), row["status"], int(row["month"])
-        _add(previous[row["city_id"]], s, n, area)
+        n, area, month = int(n), int(area or 0), int(month)
+        _add(previous[c], s, n, area)
         _add(previous[None], s, n, area)
         if s != S.CANCELLED:
             previous_month_n[month] += n
