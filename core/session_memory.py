@@ -47,7 +47,7 @@ PUBLISH_BACKOFF = 5.0  # seconds without publishing attempts after one failed (a
 @dataclass(frozen=True)
 class Remembered:
     data: tuple  # the session data's items; immutable values only
-    user_row: tuple | None  # (user pk, <user columns>, <role group>) as core.sessions fetched them
+    user_row: tuple | None  # (user pk, (<user columns>, <role group>)) as core.sessions fetched them
     expires: datetime  # the session's expiry
     deadline: float  # time.monotonic() after which the entry is not used
 
