@@ -81,12 +81,21 @@ def user_from_row(values) -> object:
     return user
 
 
+def user_pk(value):
+    """A user id as stored in session data, as the user model's primary key; None when it is not one."""
+    if value is None:
+        return None
+    try:
+        return get_user_model()._meta.pk.to_python(value)
+    except ValidationError:
+        return None
+
+
 class RoleModelBackend(ModelBackend):
     def get_user(self, user_id):
         user_model = get_user_model()
-        try:
-            pk = user_model._meta.pk.to_python(user_id)
-        except ValidationError:
+        pk = user_pk(user_id)
+        if pk is None:
             return None
         session = current_session.get()
         user = session.session_user(pk) if session is not None else None

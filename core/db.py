@@ -13,8 +13,10 @@ change with the next migration that adds a column.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from django.db import connection
+from django.utils import timezone
 
 _PLACEHOLDER = re.compile(r"%s")
 
@@ -45,3 +47,14 @@ def fetch_one(name: str, sql: str, params: list) -> tuple | None:
             state[1].add(name)
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
         return cursor.fetchone()
+
+
+def stored_datetime(value) -> datetime | None:
+    """A datetime column read on a raw cursor, aware: SQLite hands back text or naive UTC values."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value

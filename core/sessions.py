@@ -15,25 +15,13 @@ announced (core.session_memory): a repeat request then costs no database round t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends import db
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.backends import user_from_row, user_with_role_select
-from core.db import fetch_one
+from core.backends import user_from_row, user_pk, user_with_role_select
+from core.db import fetch_one, stored_datetime
 from core.session_memory import session_memory
-
-
-def _user_pk(value):
-    if value is None:
-        return None
-    try:
-        return get_user_model()._meta.pk.to_python(value)
-    except ValidationError:
-        return None
 
 
 class SessionStore(db.SessionStore):
@@ -49,7 +37,7 @@ class SessionStore(db.SessionStore):
 
     def create_model_instance(self, data):
         session = super().create_model_instance(data)
-        session.user_id = _user_pk(data.get(SESSION_KEY))
+        session.user_id = user_pk(data.get(SESSION_KEY))
         return session
 
     def load(self):
@@ -82,11 +70,7 @@ class SessionStore(db.SessionStore):
             self._user_row = (user_pk, user)
         data = self.decode(session_data)
         if memory is not None:
-            if isinstance(expires, str):  # SQLite
-                expires = datetime.fromisoformat(expires)
-            if timezone.is_naive(expires):
-                expires = timezone.make_aware(expires, UTC)
-            memory.remember(self.session_key, epoch, data, self._user_row, expires)
+            memory.remember(self.session_key, epoch, data, self._user_row, stored_datetime(expires))
         return data
 
     def session_user(self, pk):

@@ -8,7 +8,7 @@ live rows through the one scoping rule and the shared ExhibitionFilterSet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from types import MappingProxyType
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.db import stored_datetime
 from reports.drilldown import OTHER_KINDS, drilldown_params, drilldown_url
 
 MEASURES = ("exhibitions", "gross_area_m2")
@@ -169,10 +170,7 @@ def snapshot_head(*, year: int) -> dict | None:
     if row is None:
         return None
     pk, computed_at, data_version, current_version = row
-    if isinstance(computed_at, str):  # SQLite without a declared-type converter
-        computed_at = datetime.fromisoformat(computed_at)
-    if timezone.is_naive(computed_at):  # SQLite stores UTC without an offset
-        computed_at = timezone.make_aware(computed_at, UTC)
+    computed_at = stored_datetime(computed_at)
     return {
         "id": pk,
         "pk": pk,
