@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from django.db import models
 
 
@@ -12,10 +13,12 @@ class SnapshotJSONField(models.JSONField):
 
     A snapshot is written once and read whole, never searched inside (`json` has no equality operator,
     so ORM lookups into the payload are not available on PostgreSQL): `jsonb` would parse every insert
-    into its binary form, about three times the cost of taking the text as it is. The column's storage
-    is EXTERNAL (migration 0004): out of line and not compressed, so an insert does not spend time
-    compressing ~90 kB either. Reads are unchanged (psycopg2 parses `json` itself). Elsewhere (SQLite)
-    this is Django's JSONField.
+    into its binary form, about three times the cost of taking the text as it is. The column is
+    compressed with lz4 where the server has it (migration 0005; else stored out of line uncompressed,
+    migration 0004): pglz, the default, would spend longer compressing ~80 kB than the insert takes.
+    The text is written by orjson (compact, UTF-8; a tenth of json.dumps's time) unless the field has
+    its own encoder. Reads are unchanged (psycopg2 parses `json` itself). Elsewhere (SQLite) this is
+    Django's JSONField.
     """
 
     def db_type(self, connection):
@@ -29,6 +32,8 @@ class SnapshotJSONField(models.JSONField):
         if not prepared:
             value = self.get_prep_value(value)
         # The text itself: Django's adapter would cast it to jsonb first (and PostgreSQL back to json).
+        if self.encoder is None:  # orjson: the same JSON text (without spaces) in a tenth of the time
+            return orjson.dumps(value).decode()
         return json.dumps(value, cls=self.encoder)
 
     def from_db_value(self, value, expression, connection):

@@ -82,7 +82,7 @@ class ProgressSnapshot(models.Model):
     exact integer comparison (`targets.selectors.progress_get`).
     """
 
-    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))  # indexed by snapshot_year_computed_idx
     target = models.ForeignKey(
         Target, verbose_name=_("target"), on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots"
     )
