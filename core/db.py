@@ -1,8 +1,8 @@
-"""Constant statements that run on nearly every request, prepared once per PostgreSQL connection.
+"""Constant statements that run again and again, prepared once per PostgreSQL connection.
 
 Planning a statement costs about as much as running a primary-key lookup, so the statement that loads a
-request's session, user and role is prepared (PREPARE) the first time a persistent connection runs it
-and executed by name afterwards. Without persistent connections (CONN_MAX_AGE = 0) a connection serves
+request's session, user and role, and the one that reads a progress recompute's inputs, are prepared
+(PREPARE) the first time a persistent connection runs them and executed by name afterwards. Without persistent connections (CONN_MAX_AGE = 0) a connection serves
 one request, so preparing would only add a round trip: the statement then runs as written, as it does
 on SQLite.
 

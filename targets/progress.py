@@ -29,17 +29,20 @@ Formulas (SPEC §3; the same text is in README "Progress engine"):
 - **venue_utilisation**: per venue, non-cancelled non-outbound events starting in the year: events,
   days booked (Σ end − start + 1), area-days (Σ gross area × days).
 
-Queries (constant, whatever the number of rows): targets; cities with their allocations, batches and
-venues (compiled once per target, executed raw); four aggregates (compiled once per rule set,
-executed raw) — counted rows GROUP BY city, batch, month, status; previous-year eligible rows GROUP BY
-city, month, status; `other` GROUP BY city with conditional counts; utilisation GROUP BY venue.
+Queries (constant, whatever the number of rows): the inputs — data version, targets, cities with their
+allocations, batches, venues — in one statement on PostgreSQL (`read_inputs`; five queries elsewhere);
+four aggregates (compiled once per rule set, executed raw) — counted rows by the grouping sets
+(city, batch, status) and (city, month, status); previous-year eligible rows by (city, status) and
+(month, status); `other` GROUP BY city with conditional counts; utilisation GROUP BY venue.
 """
 
 from __future__ import annotations
 
 import calendar
 import math
+import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from functools import lru_cache
@@ -50,8 +53,9 @@ from django.db.models import BigIntegerField, Count, F, FilteredRelation, Func, 
 from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 
+from core.db import fetch_one
 from exhibitions.models import Batch, Exhibition
-from targets.models import Target
+from targets.models import CityAllocation, ProgressDataMark, Target
 from targets.rules import CountingRules, counted_q, eligible_q, rules_for
 from venues.models import City, Venue
 
@@ -139,10 +143,47 @@ def aggregate_querysets(rules: CountingRules, previous_rules: CountingRules) -> 
     }
 
 
+# The counted and previous aggregates are grouped by grouping sets: one row per group of each set rather
+# than one per combination of all the columns (the counted rows of 1M exhibitions: ~900 instead of
+# ~2,700; the previous year's: 96 instead of 371 at 10k), in the same single scan. A column outside a
+# row's set is NULL; `month` is never NULL in the data, so it tells the sets apart.
+GROUPING_SETS = {
+    "counted": (("city_id", "batch_id", "status"), ("city_id", "month", "status")),
+    "previous": (("city_id", "status"), ("month", "status")),
+}
+
+
 @lru_cache(maxsize=64)
 def aggregate_sql(rules: CountingRules, previous_rules: CountingRules) -> dict[str, tuple[str, tuple]]:
-    """The compiled SQL of `aggregate_querysets` (depends only on the year and thresholds: cached)."""
-    return {name: _compiled(qs) for name, qs in aggregate_querysets(rules, previous_rules).items()}
+    """The compiled SQL of `aggregate_querysets`, counted and previous regrouped by `GROUPING_SETS`
+    (depends only on the year and thresholds: cached)."""
+    compiled = {name: _compiled(qs) for name, qs in aggregate_querysets(rules, previous_rules).items()}
+    for name, columns in (("counted", COUNTED_COLUMNS), ("previous", PREVIOUS_COLUMNS)):
+        compiled[name] = grouped_by_sets(*compiled[name], columns, GROUPING_SETS[name])
+    return compiled
+
+
+def grouped_by_sets(sql: str, params: tuple, columns: tuple, sets: tuple, *, vendor: str | None = None) -> tuple:
+    """(sql, params) of `sql` — a GROUP BY over `columns` but the last two (its aggregates `n` and
+    `area`) — grouped by each of `sets` instead.
+
+    PostgreSQL: GROUP BY GROUPING SETS. Elsewhere (SQLite has no grouping sets, and the tests use this
+    form as the reference): the plain rows re-aggregated once per set, UNION ALL.
+    """
+    vendor = vendor or connection.vendor
+    keys = columns[:-2]
+    if vendor == "postgresql":
+        match = re.fullmatch(r"(.*) GROUP BY ([0-9, ]+)", sql, flags=re.DOTALL)
+        if match is None or sorted(int(p) for p in match[2].split(",")) != list(range(1, len(keys) + 1)):
+            raise RuntimeError(f"expected a GROUP BY of the select list's first {len(keys)} columns: {sql}")
+        grouping = ", ".join("(" + ", ".join(str(keys.index(c) + 1) for c in group) + ")" for group in sets)
+        return f"{match[1]} GROUP BY GROUPING SETS ({grouping})", params
+    parts = []
+    for group in sets:
+        select = ", ".join(f'g."{c}"' if c in group else f'NULL AS "{c}"' for c in keys)
+        by = ", ".join(f'g."{c}"' for c in group)
+        parts.append(f'SELECT {select}, SUM(g."n") AS "n", SUM(g."area") AS "area" FROM ({sql}) g GROUP BY {by}')  # noqa: S608 (column names from COUNTED_COLUMNS)
+    return " UNION ALL ".join(parts), params * len(sets)
 
 
 def lookup_querysets(target_id: int) -> dict:
@@ -164,6 +205,121 @@ def lookup_querysets(target_id: int) -> dict:
 def lookup_sql(target_id: int) -> dict[str, tuple[str, tuple]]:
     """The compiled SQL of `lookup_querysets` (constant per target: cached)."""
     return {name: _compiled(qs) for name, qs in lookup_querysets(target_id).items()}
+
+
+@dataclass(frozen=True)
+class TargetFigures:
+    """What a recompute needs of a Target: its id, its goals and its counting rules."""
+
+    id: int
+    exhibitions: int
+    gross_area_m2: int
+    rules: CountingRules
+
+
+@dataclass(frozen=True)
+class RecomputeInputs:
+    """Everything a recompute reads besides the four aggregates (`read_inputs`)."""
+
+    year: int
+    version: int  # the data version and watermark of the year (`services.progress_data_version`)
+    watermark: datetime | None
+    target: TargetFigures | None
+    previous_target: TargetFigures | None
+    cities: tuple  # (id, slug, allocation exhibitions or None, allocation gross area or None), in order
+    batches: tuple  # (id, code)
+    venues: tuple  # (id, slug, name_zh, name_en, city slug)
+
+    @property
+    def rules(self) -> CountingRules:
+        return self.target.rules if self.target else CountingRules(year=self.year)
+
+    @property
+    def previous_rules(self) -> CountingRules:
+        return self.previous_target.rules if self.previous_target else CountingRules(year=self.year - 1)
+
+
+def read_inputs(year: int) -> RecomputeInputs:
+    """The data version, the targets of `year` and `year − 1`, and the lookups of `lookup_querysets`.
+
+    On PostgreSQL in one statement, so in one round trip and from one snapshot of the data (run after
+    the recompute's lock, it sees every change committed before the lock was granted). Elsewhere, the
+    same reads as separate queries (`read_inputs_by_queries`, which the tests compare it with).
+    """
+    if connection.vendor != "postgresql":
+        return read_inputs_by_queries(year)
+    g = ProgressDataMark.GLOBAL
+    row = fetch_one("expoplan_progress_inputs", _inputs_sql(), [year, g, year, g, year, year, year])
+    version, watermark, targets, cities, batches, venues = row
+    figures = {}
+    for target_id, target_year, exhibitions, area, large_min, venue_min in targets or ():
+        rules = CountingRules(
+            year=target_year, large_min_gross_area_m2=large_min, professional_venue_min_indoor_m2=venue_min
+        )
+        figures[target_year] = TargetFigures(id=target_id, exhibitions=exhibitions, gross_area_m2=area, rules=rules)
+    return RecomputeInputs(
+        year=year,
+        version=version,
+        watermark=watermark,
+        target=figures.get(year),
+        previous_target=figures.get(year - 1),
+        cities=tuple(map(tuple, cities or ())),
+        batches=tuple(map(tuple, batches or ())),
+        venues=tuple(map(tuple, venues or ())),
+    )
+
+
+def read_inputs_by_queries(year: int) -> RecomputeInputs:
+    """`read_inputs` as separate queries: the data version, the targets (ORM), `lookup_querysets`."""
+    from targets.services import progress_data_version
+
+    version, watermark = progress_data_version(year=year)
+    figures = {
+        target.year: TargetFigures(
+            id=target.pk,
+            exhibitions=target.exhibitions,
+            gross_area_m2=target.gross_area_m2,
+            rules=rules_for(target.year, target),
+        )
+        for target in Target.objects.filter(year__in=[year, year - 1])
+    }
+    target = figures.get(year)
+    lookups = run_lookups(target.id if target else -1)
+    return RecomputeInputs(
+        year=year,
+        version=version,
+        watermark=watermark,
+        target=target,
+        previous_target=figures.get(year - 1),
+        cities=tuple(lookups["cities"]),
+        batches=tuple(lookups["batches"]),
+        venues=tuple(lookups["venues"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def _inputs_sql() -> str:
+    """PostgreSQL: `read_inputs_by_queries` as one SELECT of scalar subqueries (lists as JSON arrays).
+
+    Constant, with positional parameters (year, global, year, global, year, year, year), so that
+    `core.db.fetch_one` prepares it once per persistent connection.
+    """
+    mark, target, allocation = (m._meta.db_table for m in (ProgressDataMark, Target, CityAllocation))
+    city, batch, venue = (m._meta.db_table for m in (City, Batch, Venue))
+    return f"""
+        SELECT
+            (SELECT COALESCE(SUM(version), 0)::bigint FROM {mark} WHERE year IN (%s, %s)),
+            (SELECT MAX(changed_at) FROM {mark} WHERE year IN (%s, %s)),
+            (SELECT json_agg(json_build_array(
+                        id, year, exhibitions, gross_area_m2, large_min_gross_area_m2, professional_venue_min_indoor_m2))
+                FROM {target} WHERE year IN (%s, %s - 1)),
+            (SELECT json_agg(json_build_array(c.id, c.slug, a.exhibitions, a.gross_area_m2) ORDER BY c.sort_order, c.slug)
+                FROM {city} c LEFT JOIN {allocation} a
+                    ON a.city_id = c.id AND a.target_id = (SELECT id FROM {target} WHERE year = %s)),
+            (SELECT json_agg(json_build_array(id, code) ORDER BY sort_order, code) FROM {batch}),
+            (SELECT json_agg(json_build_array(v.id, v.slug, v.name_zh, v.name_en, c.slug) ORDER BY c.sort_order, v.slug)
+                FROM {venue} v JOIN {city} c ON c.id = v.city_id)
+    """  # noqa: S608 (table names from the models; values are parameters)
 
 
 def _compiled(queryset) -> tuple[str, tuple]:
@@ -217,10 +373,13 @@ def scaled(amount: int, share: Fraction) -> int:
 
 
 def percent_of(achieved: int, goal: int) -> float | None:
-    """achieved ÷ goal × 100, half-up to 1 decimal; None when the goal is 0."""
+    """achieved ÷ goal × 100, half-up to 1 decimal; None when the goal is 0.
+
+    Integer arithmetic: floor(a × 1000 ÷ g + ½) = (2 × a × 1000 + g) // (2 × g), exact for g ≠ 0.
+    """
     if not goal:
         return None
-    return round_half_up(Fraction(achieved * 1000, goal)) / 10
+    return (2000 * achieved + goal) // (2 * goal) / 10
 
 
 def days_in_year(year: int) -> int:
@@ -298,43 +457,55 @@ def _diff(a: dict, b: dict) -> dict:
     return {k: a[k] - b[k] for k in MEASURES}
 
 
-def compute_payload(*, year: int, as_of: date | None = None, computed_at: datetime | None = None) -> tuple:
-    """(payload, target) for `year`. Read-only: the caller validates and saves."""
+def compute_payload(
+    *,
+    year: int,
+    as_of: date | None = None,
+    computed_at: datetime | None = None,
+    inputs: RecomputeInputs | None = None,
+) -> tuple[dict, RecomputeInputs]:
+    """(payload, inputs) for `year`. Read-only: the caller validates and saves."""
     computed_at = computed_at or timezone.now()
     as_of = as_of or timezone.localdate(computed_at)
-    targets = {t.year: t for t in Target.objects.filter(year__in=[year, year - 1])}
-    target = targets.get(year)
-    rules = rules_for(year, target) if target else CountingRules(year=year)
-    previous_target = targets.get(year - 1)
-    previous_rules = rules_for(year - 1, previous_target) if previous_target else CountingRules(year=year - 1)
+    inputs = inputs or read_inputs(year)
+    target, previous_target = inputs.target, inputs.previous_target
+    rules = inputs.rules
 
-    # Cities with their allocation of this year's target (one LEFT JOIN), batches, venues.
-    lookups = run_lookups(target.pk if target else -1)
+    # Cities with their allocation of this year's target, batches.
     cities, allocations = [], {}
-    for city_id, slug, alloc_n, alloc_area in lookups["cities"]:
+    for city_id, slug, alloc_n, alloc_area in inputs.cities:
         cities.append((city_id, slug))
         if alloc_n is not None:
             allocations[city_id] = {"exhibitions": alloc_n, "gross_area_m2": alloc_area}
     city_slug = dict(cities)
-    batches = lookups["batches"]
-    queries = run_aggregates(rules, previous_rules)
+    batches = inputs.batches
+    queries = run_aggregates(rules, inputs.previous_rules)
 
-    # Counted rows of the year: per city × batch × month × status.
+    # Counted rows of the year: per city × batch × status and per city × month × status (GROUPING_SETS).
     per_city = defaultdict(_tally)
     per_city_batch = defaultdict(_tally)
     per_city_month = defaultdict(_tally)
-    for c, b, m, s, n, area in queries["counted"]:
-        slot, n, area, m = SLOT[s], int(n), int(area or 0), int(m)
-        for tally in (  # None = the province
-            per_city[c],
-            per_city[None],
-            per_city_batch[c, b],
-            per_city_batch[None, b],
-            per_city_month[c, m],
-            per_city_month[None, m],
-        ):
+    for c, b, m, s, n, area in queries["counted"]:  # the hot loop: unrolled, None = the province
+        slot, area = SLOT[s], area or 0
+        if m is None:  # a (city, batch, status) row; every counted event is in exactly one
+            tally = per_city[c]
             tally[slot] += n
             tally[slot + 1] += area
+            tally = per_city[None]
+            tally[slot] += n
+            tally[slot + 1] += area
+            tally = per_city_batch[c, b]
+            tally[slot] += n
+            tally[slot + 1] += area
+            tally = per_city_batch[None, b]
+        else:  # a (city, month, status) row
+            m = int(m)
+            tally = per_city_month[c, m]
+            tally[slot] += n
+            tally[slot + 1] += area
+            tally = per_city_month[None, m]
+        tally[slot] += n
+        tally[slot + 1] += area
 
     # Previous year (its own rules, cancelled included for the conversion rate).
     previous = defaultdict(_tally)
@@ -344,16 +515,23 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
     previous_any = False
     for c, month, s, n, area in queries["previous"]:
         previous_any = True
-        n, area, month = int(n), int(area or 0), int(month)
-        _add(previous[c], s, n, area)
-        _add(previous[None], s, n, area)
-        if s != S.CANCELLED:
+        area = area or 0
+        if month is None:  # a (city, status) row
+            slot = SLOT[s]
+            tally = previous[c]
+            tally[slot] += n
+            tally[slot + 1] += area
+            tally = previous[None]
+            tally[slot] += n
+            tally[slot + 1] += area
+            if s == S.HELD:
+                held += n
+            elif s == S.CANCELLED:
+                cancelled += n
+        elif s != S.CANCELLED:  # a (month, status) row: the weights of expected-to-date
+            month = int(month)
             previous_month_n[month] += n
             previous_month_area[month] += area
-        if s == S.HELD:
-            held += n
-        elif s == S.CANCELLED:
-            cancelled += n
     rate = Fraction(held, held + cancelled) if held + cancelled else Fraction(1)
     has_previous = previous_any or previous_target is not None
 
@@ -376,6 +554,28 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
         return list(accumulate(weights))  # = weighted_share at each month's last day
 
     shares_month_end = {m: month_end_shares(m) for m in MEASURES}
+    # As (numerator, denominator) pairs for the 12 × 2 plan figures of every scope (see `scaled`).
+    ends_n = [(f.numerator, f.denominator) for f in shares_month_end["exhibitions"]]
+    ends_area = [(f.numerator, f.denominator) for f in shares_month_end["gross_area_m2"]]
+
+    def by_month(key, goal: dict) -> list[dict]:
+        goal_n, goal_area = 2 * goal["exhibitions"], 2 * goal["gross_area_m2"]
+        rows = []
+        for month, (num_n, den_n), (num_area, den_area) in zip(range(1, 13), ends_n, ends_area, strict=True):
+            t = per_city_month.get((key, month), _EMPTY)
+            rows.append(
+                {
+                    "month": month,
+                    "achieved": {"exhibitions": t[0], "gross_area_m2": t[1]},
+                    "committed": {"exhibitions": t[0] + t[2], "gross_area_m2": t[1] + t[3]},
+                    "pipeline": {"exhibitions": t[0] + t[2] + t[4], "gross_area_m2": t[1] + t[3] + t[5]},
+                    "plan_cumulative": {  # = scaled(goal, share at the month's end)
+                        "exhibitions": (goal_n * num_n + den_n) // (2 * den_n),
+                        "gross_area_m2": (goal_area * num_area + den_area) // (2 * den_area),
+                    },
+                }
+            )
+        return rows
 
     # Other counts and the large-scale share, per city.
     other = defaultdict(lambda: defaultdict(int))
@@ -423,14 +623,7 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
             "by_batch": [
                 {"batch": code, **_status_measures(per_city_batch.get((key, bid), _EMPTY))} for bid, code in batches
             ],
-            "by_month": [
-                {
-                    "month": month,
-                    **_status_measures(per_city_month.get((key, month), _EMPTY)),
-                    "plan_cumulative": {m: scaled(goal[m], shares_month_end[m][month - 1]) for m in MEASURES},
-                }
-                for month in range(1, 13)
-            ],
+            "by_month": by_month(key, goal),
             "other": {name: counts.get(name, 0) for name in OTHER_KEYS},
             "large_scale_share": round(counts["large"] / counts["share_of"], 4) if counts.get("share_of") else None,
             "previous_year": _status_measures(previous.get(key, _EMPTY)) if has_previous else None,
@@ -442,7 +635,7 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
 
     utilisation = {row["venue_id"]: row for row in queries["utilisation"]}
     venue_utilisation = []
-    for venue_id, slug, name_zh, name_en, venue_city in lookups["venues"]:
+    for venue_id, slug, name_zh, name_en, venue_city in inputs.venues:
         row = utilisation.get(venue_id)
         venue_utilisation.append(
             {
@@ -472,4 +665,4 @@ def compute_payload(*, year: int, as_of: date | None = None, computed_at: dateti
         "scopes": scopes,
         "venue_utilisation": venue_utilisation,
     }
-    return payload, target
+    return payload, inputs

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from targets.locking import lock_year
 from targets.models import ProgressDataMark, ProgressSnapshot, Target
-from targets.progress import compute_payload
+from targets.progress import compute_payload, read_inputs
 from targets.schema import validate_payload
 
 logger = logging.getLogger("expoplan.progress")
@@ -149,28 +149,28 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
         lock_year(year, synchronous_commit=False)
         computed_at = timezone.now()
         as_of = as_of or timezone.localdate(computed_at)
-        version, watermark = progress_data_version(year=year)
+        inputs = read_inputs(year)  # the data version, targets and lookups: one statement on PostgreSQL
         if not force:
             latest = ProgressSnapshot.objects.filter(year=year).order_by("-computed_at", "-id").first()
             if (
                 latest is not None
-                and latest.data_version == version
+                and latest.data_version == inputs.version
                 and latest.payload.get("rules", {}).get("as_of") == as_of.isoformat()
             ):
                 return latest
-        payload, target = compute_payload(year=year, as_of=as_of, computed_at=computed_at)
+        payload, inputs = compute_payload(year=year, as_of=as_of, computed_at=computed_at, inputs=inputs)
         validate_payload(payload)
         snapshot = ProgressSnapshot.objects.create(
             year=year,
-            target=target,
+            target_id=inputs.target.id if inputs.target else None,
             computed_at=computed_at,
             duration_ms=round((time.perf_counter() - started) * 1000),
-            watermark=watermark,
-            data_version=version,
+            watermark=inputs.watermark,
+            data_version=inputs.version,
             payload=payload,
         )
     _forget_heads_on_commit([year])
-    logger.info("progress %s recomputed in %d ms (data version %d)", year, snapshot.duration_ms, version)
+    logger.info("progress %s recomputed in %d ms (data version %d)", year, snapshot.duration_ms, inputs.version)
     return snapshot
 
 
