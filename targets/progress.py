@@ -182,7 +182,8 @@ def grouped_by_sets(sql: str, params: tuple, columns: tuple, sets: tuple, *, ven
     for group in sets:
         select = ", ".join(f'g."{c}"' if c in group else f'NULL AS "{c}"' for c in keys)
         by = ", ".join(f'g."{c}"' for c in group)
-        parts.append(f'SELECT {select}, SUM(g."n") AS "n", SUM(g."area") AS "area" FROM ({sql}) g GROUP BY {by}')  # noqa: S608 (column names from COUNTED_COLUMNS)
+        sums = 'SUM(g."n") AS "n", SUM(g."area") AS "area"'
+        parts.append(f"SELECT {select}, {sums} FROM ({sql}) g GROUP BY {by}")  # noqa: S608 (names from `columns`)
     return " UNION ALL ".join(parts), params * len(sets)
 
 
@@ -434,12 +435,6 @@ SLOT = {S.HELD: 0, S.CONFIRMED: 2, S.PLANNED: 4, S.CANCELLED: 6}
 
 def _tally() -> list[int]:
     return [0] * 8
-
-
-def _add(tally: list[int], status: str, n: int, area: int) -> None:
-    slot = SLOT[status]
-    tally[slot] += n
-    tally[slot + 1] += area
 
 
 def _status_measures(t: list[int]) -> dict:
