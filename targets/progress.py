@@ -39,7 +39,6 @@ four aggregates (compiled once per rule set, executed raw) — counted rows by t
 from __future__ import annotations
 
 import calendar
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -309,7 +308,7 @@ def _inputs_sql() -> str:
     city, batch, venue = (m._meta.db_table for m in (City, Batch, Venue))
     return f"""
         SELECT
-            (SELECT COALESCE(SUM(version), 0)::bigint FROM {mark} WHERE year IN (%s, %s)),
+            {ProgressDataMark.version_sql()},
             (SELECT MAX(changed_at) FROM {mark} WHERE year IN (%s, %s)),
             (SELECT json_agg(json_build_array(
                         id, year, exhibitions, gross_area_m2, large_min_gross_area_m2, professional_venue_min_indoor_m2))
@@ -364,23 +363,27 @@ def run_aggregates(rules: CountingRules, previous_rules: CountingRules) -> dict[
 # --- small arithmetic helpers -----------------------------------------------------------------------
 
 
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator rounded half-up, in integer arithmetic (exact for any denominator ≠ 0):
+    floor(n ÷ d + ½) = (2n + d) // 2d. Every rounded figure of a snapshot goes through here."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
 def round_half_up(value: Fraction | int) -> int:
-    return math.floor(Fraction(value) + Fraction(1, 2))
+    value = Fraction(value)
+    return half_up(value.numerator, value.denominator)
 
 
 def scaled(amount: int, share: Fraction) -> int:
-    """round_half_up(amount × share) in integer arithmetic (the hot path of the assembly)."""
-    return (2 * amount * share.numerator + share.denominator) // (2 * share.denominator)
+    """round_half_up(amount × share)."""
+    return half_up(amount * share.numerator, share.denominator)
 
 
 def percent_of(achieved: int, goal: int) -> float | None:
-    """achieved ÷ goal × 100, half-up to 1 decimal; None when the goal is 0.
-
-    Integer arithmetic: floor(a × 1000 ÷ g + ½) = (2 × a × 1000 + g) // (2 × g), exact for g ≠ 0.
-    """
+    """achieved ÷ goal × 100, half-up to 1 decimal; None when the goal is 0."""
     if not goal:
         return None
-    return (2000 * achieved + goal) // (2 * goal) / 10
+    return half_up(1000 * achieved, goal) / 10
 
 
 def days_in_year(year: int) -> int:
@@ -480,27 +483,15 @@ def compute_payload(
     per_city = defaultdict(_tally)
     per_city_batch = defaultdict(_tally)
     per_city_month = defaultdict(_tally)
-    for c, b, m, s, n, area in queries["counted"]:  # the hot loop: unrolled, None = the province
+    for c, b, m, s, n, area in queries["counted"]:  # None = the province
         slot, area = SLOT[s], area or 0
         if m is None:  # a (city, batch, status) row; every counted event is in exactly one
-            tally = per_city[c]
-            tally[slot] += n
-            tally[slot + 1] += area
-            tally = per_city[None]
-            tally[slot] += n
-            tally[slot + 1] += area
-            tally = per_city_batch[c, b]
-            tally[slot] += n
-            tally[slot + 1] += area
-            tally = per_city_batch[None, b]
+            tallies = (per_city[c], per_city[None], per_city_batch[c, b], per_city_batch[None, b])
         else:  # a (city, month, status) row
-            m = int(m)
-            tally = per_city_month[c, m]
+            tallies = (per_city_month[c, int(m)], per_city_month[None, int(m)])
+        for tally in tallies:
             tally[slot] += n
             tally[slot + 1] += area
-            tally = per_city_month[None, m]
-        tally[slot] += n
-        tally[slot + 1] += area
 
     # Previous year (its own rules, cancelled included for the conversion rate).
     previous = defaultdict(_tally)
@@ -513,12 +504,9 @@ def compute_payload(
         area = area or 0
         if month is None:  # a (city, status) row
             slot = SLOT[s]
-            tally = previous[c]
-            tally[slot] += n
-            tally[slot + 1] += area
-            tally = previous[None]
-            tally[slot] += n
-            tally[slot + 1] += area
+            for tally in (previous[c], previous[None]):
+                tally[slot] += n
+                tally[slot + 1] += area
             if s == S.HELD:
                 held += n
             elif s == S.CANCELLED:
@@ -554,23 +542,18 @@ def compute_payload(
     ends_area = [(f.numerator, f.denominator) for f in shares_month_end["gross_area_m2"]]
 
     def by_month(key, goal: dict) -> list[dict]:
-        goal_n, goal_area = 2 * goal["exhibitions"], 2 * goal["gross_area_m2"]
-        rows = []
-        for month, (num_n, den_n), (num_area, den_area) in zip(range(1, 13), ends_n, ends_area, strict=True):
-            t = per_city_month.get((key, month), _EMPTY)
-            rows.append(
-                {
-                    "month": month,
-                    "achieved": {"exhibitions": t[0], "gross_area_m2": t[1]},
-                    "committed": {"exhibitions": t[0] + t[2], "gross_area_m2": t[1] + t[3]},
-                    "pipeline": {"exhibitions": t[0] + t[2] + t[4], "gross_area_m2": t[1] + t[3] + t[5]},
-                    "plan_cumulative": {  # = scaled(goal, share at the month's end)
-                        "exhibitions": (goal_n * num_n + den_n) // (2 * den_n),
-                        "gross_area_m2": (goal_area * num_area + den_area) // (2 * den_area),
-                    },
-                }
-            )
-        return rows
+        goal_n, goal_area = goal["exhibitions"], goal["gross_area_m2"]
+        return [
+            {
+                "month": month,
+                **_status_measures(per_city_month.get((key, month), _EMPTY)),
+                "plan_cumulative": {  # = scaled(goal, share at the month's end)
+                    "exhibitions": half_up(goal_n * num_n, den_n),
+                    "gross_area_m2": half_up(goal_area * num_area, den_area),
+                },
+            }
+            for month, (num_n, den_n), (num_area, den_area) in zip(range(1, 13), ends_n, ends_area, strict=True)
+        ]
 
     # Other counts and the large-scale share, per city.
     other = defaultdict(lambda: defaultdict(int))

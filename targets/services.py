@@ -158,7 +158,7 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
                 and latest.payload.get("rules", {}).get("as_of") == as_of.isoformat()
             ):
                 return latest
-        payload, inputs = compute_payload(year=year, as_of=as_of, computed_at=computed_at, inputs=inputs)
+        payload, _ = compute_payload(year=year, as_of=as_of, computed_at=computed_at, inputs=inputs)
         validate_payload(payload)
         snapshot = ProgressSnapshot.objects.create(
             year=year,
