@@ -154,15 +154,14 @@ def snapshot_head(*, year: int) -> dict | None:
 
     One constant statement (every dashboard view runs it, so it is written once rather than compiled by
     the ORM each time): the head row with the current data version (the year's marker plus the global
-    one, as `targets.services.progress_data_version`) as a scalar subquery.
+    one: `ProgressDataMark.version_sql`) as a scalar subquery.
     """
     from targets.models import ProgressDataMark, ProgressSnapshot
 
-    snapshots, marks = ProgressSnapshot._meta.db_table, ProgressDataMark._meta.db_table
+    snapshots = ProgressSnapshot._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id, s.computed_at, s.data_version, "  # noqa: S608 - table names from the models
-            f"COALESCE((SELECT SUM(m.version) FROM {marks} m WHERE m.year IN (%s, %s)), 0) "
+            f"SELECT s.id, s.computed_at, s.data_version, {ProgressDataMark.version_sql()} "  # noqa: S608 - names from the models
             f"FROM {snapshots} s WHERE s.year = %s ORDER BY s.computed_at DESC, s.id DESC LIMIT 1",
             [year, ProgressDataMark.GLOBAL, year],
         )
