@@ -65,9 +65,9 @@ class SessionStore(db.SessionStore):
         if row is None:  # unknown or expired: as Django's store, forget the key (a new one is issued)
             self._session_key = None
             return {}
-        session_data, expires, user_pk, user = row[0], row[1], row[2], row[3:]
-        if user_pk is not None and user[0] is not None:
-            self._user_row = (user_pk, user)
+        session_data, expires, user_id, user = row[0], row[1], row[2], row[3:]
+        if user_id is not None and user[0] is not None:
+            self._user_row = (user_id, user)
         data = self.decode(session_data)
         if memory is not None:
             memory.remember(self.session_key, epoch, data, self._user_row, stored_datetime(expires))
