@@ -16,7 +16,8 @@ with 10k rows. Then, median of `--runs` interleaved samples (half as many at 1M)
 
 ratio = recompute ÷ floor; "beyond floor" = recompute − floor, the cost outside the aggregates (the lock,
 the inputs, assembly, validation, the INSERT and COMMIT), which barely grows with the data. Goal: ≤ 1.5
-at every size, 100k under 1 s. Production settings (DEBUG off) and persistent connections (DJANGO_CONN_MAX_AGE=60), as docker-compose runs the worker.
+at every size, 100k under 1 s. Production settings (DEBUG off) and persistent connections
+(DJANGO_CONN_MAX_AGE=60), as docker-compose runs the worker.
 """
 
 from __future__ import annotations
