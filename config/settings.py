@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "core.middleware.AuthenticationMiddleware",  # Django's; the user comes with the session
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -127,23 +127,14 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.RedisCache",  # Django's, reusing its client
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # An unreachable Redis must not hang a request (progress debounce keys live here).
+            # An unreachable Redis must not hang a request.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Process-local memory for entries that are never wrong however old — keyed by what they were built
-# from (rendered dashboard pages by snapshot, viewer and language) — or that live a couple of seconds
-# (the dashboard's snapshot head): faster than a round trip to Redis for a 40 kB page. Values are
-# immutable and kept as they are, not pickled (core/cache.py).
-CACHES["local"] = {
-    "BACKEND": "core.cache.ImmutableLocMemCache",
-    "LOCATION": "expoplan-local",
-    "OPTIONS": {"MAX_ENTRIES": 500},  # pages are ~40 kB: ~20 MB per process at most
-}
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process (eagerly).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -162,7 +153,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY = False
 # Progress recompute after a change: a burst of edits within this many seconds causes one recompute.
 EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS = env.int("EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS", default=10)
-EXPOPLAN_DASHBOARD_HEAD_SECONDS = env.int("EXPOPLAN_DASHBOARD_HEAD_SECONDS", default=2)
 
 # REST API v1 (README "API"). Token auth first so an anonymous request answers 401 with WWW-Authenticate.
 EXPOPLAN_API_THROTTLE_RATE = env("EXPOPLAN_API_THROTTLE_RATE", default="1000/hour")  # per user / token
@@ -227,14 +217,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = EXPOPLAN_IMPORT_MAX_BYTES + 1024 * 1024
 # TLS terminates at the proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-# ModelBackend that loads the session's user together with their role group (core/backends.py).
-AUTHENTICATION_BACKENDS = ["core.backends.RoleModelBackend"]
-# Sessions in the database (core.Session), loaded together with their user and role in one statement
-# (core/sessions.py); the database is the one authority for sign-outs and deactivations.
-SESSION_ENGINE = "core.sessions"
-# With Redis, web processes also remember loaded sessions for this many seconds, forgetting them the
-# moment a change is announced (core/session_memory.py); 0 turns it off. Without Redis it is off.
-EXPOPLAN_SESSION_MEMORY_SECONDS = env.int("EXPOPLAN_SESSION_MEMORY_SECONDS", default=30) if REDIS_URL else 0
+# Sessions in the database (core.Session names the signed-in user), cached in Redis when there is one.
+# Without Redis each process would keep its own copy, so plain database sessions are used.
+SESSION_ENGINE = "core.sessions_cached" if REDIS_URL else "core.sessions"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:

@@ -28,3 +28,12 @@ class SessionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def delete_model(self, request, obj) -> None:
+        # Through the session store, which also drops a cached copy of the session.
+        obj.get_session_store_class()().delete(obj.session_key)
+
+    def delete_queryset(self, request, queryset) -> None:
+        store = Session.get_session_store_class()()
+        for key in queryset.values_list("session_key", flat=True):
+            store.delete(key)

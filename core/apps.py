@@ -8,7 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core.signals import connect_session_announcements, sync_role_permissions
+        from core.signals import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
-        connect_session_announcements()

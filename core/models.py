@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,11 +24,8 @@ class UserProfile(models.Model):
 
 
 class Session(AbstractBaseSession):
-    """A browser session (Django's database session) naming its signed-in user.
-
-    The session store (core.sessions) loads the session, its user and their role in one statement by
-    this column. Deleting a user deletes their sessions.
-    """
+    """A browser session (Django's database session) naming its signed-in user, so that the admin can
+    list a user's sessions and end them. Deleting a user deletes their sessions."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -44,6 +42,4 @@ class Session(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from core.sessions import SessionStore
-
-        return SessionStore
+        return import_string(f"{settings.SESSION_ENGINE}.SessionStore")

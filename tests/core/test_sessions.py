@@ -1,5 +1,6 @@
-"""core.sessions: database sessions naming their user, loaded together with the user and role in one
-statement; the database stays the authority for every sign-out, deactivation and role change."""
+"""Sessions: Django's database sessions (cached in Redis when there is one) in core.Session, which names
+the signed-in user; every sign-out, deactivation, password and role change takes effect on the next
+request."""
 
 import datetime as dt
 
@@ -34,30 +35,6 @@ def test_a_session_row_names_its_user_and_sign_out_deletes_it(client, staff_user
     assert client.get(PAGE).status_code == 302  # signed out
 
 
-def test_session_user_and_role_load_in_one_statement(client, staff_user):
-    sign_in(client)
-    client.get("/healthz")
-    with CaptureQueriesContext(connection) as captured:
-        # request.user on a page that needs nothing else: the password change form
-        assert client.get("/accounts/password_change/").status_code == 200
-    sqls = [q["sql"] for q in captured]
-    assert len(sqls) == 1, sqls
-    assert all(table in sqls[0] for table in ("core_session", "auth_user", "auth_group"))
-
-
-def test_the_user_loaded_with_the_session_equals_the_stored_user(client, staff_user):
-    """Values come through the backend's converters (on SQLite, datetimes come back aware)."""
-    sign_in(client)
-    user = client.get(PAGE).wsgi_request.user
-    stored = get_user_model().objects.get(pk=staff_user.pk)
-    for field in stored._meta.concrete_fields:
-        assert getattr(user, field.attname) == getattr(stored, field.attname), field.name
-    assert timezone.is_aware(user.date_joined) and timezone.is_aware(user.last_login)
-    user.save()  # saving it back changes nothing
-    stored.refresh_from_db()
-    assert stored.date_joined == user.date_joined and stored.last_login == user.last_login
-
-
 def test_deactivation_takes_effect_on_the_next_request(client, staff_user):
     sign_in(client)
     assert client.get(PAGE).status_code == 200
@@ -87,8 +64,11 @@ def test_a_role_change_takes_effect_on_the_next_request(client, staff_user):
 
 
 def test_an_expired_session_is_anonymous(client, staff_user):
+    from django.core.cache import cache
+
     key = sign_in(client)
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    cache.clear()  # a cached copy (with Redis) lives no longer than the session: gone by now too
     assert client.get(PAGE).status_code == 302
 
 
@@ -102,36 +82,69 @@ def test_the_user_column_never_overrides_the_session_data(client, staff_user):
     assert response.wsgi_request.user.pk == staff_user.pk
 
 
-def test_prepared_statements_on_persistent_connections(postgres, staff_user, client):
-    """With CONN_MAX_AGE the statement is prepared once per connection, and again on a new one."""
-    from core.db import fetch_one
+# --- cached database sessions on Redis (production with REDIS_URL) ---------------------------------
+
+
+@pytest.fixture
+def cached_sessions(settings, redis_url):
+    """Django's cached_db sessions (core.sessions_cached) on Django's RedisCache, as in production."""
+    from django.core.cache import cache
+
+    settings.SESSION_ENGINE = "core.sessions_cached"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url.rsplit("/", 1)[0] + "/15",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def _cached(cache, key: str):
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+
+    return cache.get(KEY_PREFIX + key)
+
+
+def test_with_redis_a_session_is_cached_and_kept_in_the_database(cached_sessions, client, staff_user):
+    key = sign_in(client)
+    assert _cached(cached_sessions, key) is not None
+    assert Session.objects.get(session_key=key).user_id == staff_user.pk
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/accounts/password_change/").status_code == 200
+    assert not [q for q in captured if "core_session" in q["sql"]]  # read from Redis
+    client.post("/accounts/logout/")
+    assert _cached(cached_sessions, key) is None
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+@pytest.mark.parametrize("change", ["deactivate", "password", "role"])
+def test_with_redis_account_changes_still_take_effect_on_the_next_request(
+    cached_sessions, client, staff_user, change
+):
+    sign_in(client)
+    assert client.get("/dashboard/").status_code == 200
+    if change == "deactivate":
+        get_user_model().objects.filter(pk=staff_user.pk).update(is_active=False)
+    elif change == "password":
+        staff_user.set_password("another-password-456")
+        staff_user.save()
+    else:
+        staff_user.groups.clear()
+    assert client.get("/dashboard/").status_code in (302, 403)
+
+
+def test_ending_a_session_in_the_admin_signs_that_browser_out(cached_sessions, client, staff_user):
+    from django.contrib import admin
+    from django.test import RequestFactory
 
     key = sign_in(client)
-    connection.settings_dict["CONN_MAX_AGE"] = 60
-    try:
-        assert fetch_one("expoplan_test_stmt", "SELECT user_id FROM core_session WHERE session_key = %s", [key]) == (
-            staff_user.pk,
-        )
-        raw, prepared = connection._expoplan_prepared
-        assert raw is connection.connection and "expoplan_test_stmt" in prepared
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM pg_prepared_statements")
-            assert ("expoplan_test_stmt",) in cursor.fetchall()
-        assert fetch_one("expoplan_test_stmt", "SELECT user_id FROM core_session WHERE session_key = %s", ["x"]) is None
-        # a signed-in request runs the session statement prepared on this connection
-        assert client.get("/accounts/password_change/").status_code == 200
-        assert "expoplan_session_user" in connection._expoplan_prepared[1]
-    finally:
-        connection.settings_dict["CONN_MAX_AGE"] = 0
-        with connection.cursor() as cursor:
-            cursor.execute("DEALLOCATE ALL")  # the connection outlives the test
-        connection._expoplan_prepared = None
-
-
-def test_without_persistent_connections_nothing_is_prepared(postgres, staff_user, client):
-    sign_in(client)
-    assert connection.settings_dict["CONN_MAX_AGE"] == 0
-    assert client.get("/accounts/password_change/").status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
-        assert cursor.fetchone() == (0,)
+    assert client.get(PAGE).status_code == 200
+    session_admin = admin.site._registry[Session]
+    request = RequestFactory().post("/admin/")
+    session_admin.delete_queryset(request, Session.objects.filter(session_key=key))
+    assert _cached(cached_sessions, key) is None
+    assert client.get(PAGE).status_code == 302
