@@ -3,7 +3,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import ReferenceQuerySet
-from targets.fields import SnapshotJSONField
 
 DEFAULT_LARGE_MIN_GROSS_AREA_M2 = 10_000  # MOFCOM: 展览面积在1万平方米以上
 DEFAULT_PROFESSIONAL_VENUE_MIN_INDOOR_M2 = 5_000  # MOFCOM working definition / UFI
@@ -90,7 +89,7 @@ class ProgressSnapshot(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     watermark = models.DateTimeField(_("data watermark"), null=True, blank=True)
     data_version = models.PositiveBigIntegerField(_("data version"), default=0)
-    payload = SnapshotJSONField(_("payload"))
+    payload = models.JSONField(_("payload"))
 
     class Meta:
         ordering = ["-computed_at", "-id"]

@@ -1,8 +1,8 @@
-"""Snapshot payloads as PostgreSQL `json` with EXTERNAL storage (see targets.fields.SnapshotJSONField)."""
+"""Snapshot payloads stored EXTERNAL on PostgreSQL (undone by 0006, which returns to Django's JSONField).
 
-from django.db import migrations
+The field class of this step (a JSONField stored as `json`) was removed; the JSONField stands in for it."""
 
-import targets.fields
+from django.db import migrations, models
 
 
 def external_storage(apps, schema_editor):
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="progresssnapshot",
             name="payload",
-            field=targets.fields.SnapshotJSONField(verbose_name="payload"),
+            field=models.JSONField(verbose_name="payload"),
         ),
         migrations.RunPython(external_storage, main_storage),
     ]

@@ -1,10 +1,5 @@
-"""Snapshot payloads compressed with lz4 where the server has it; the redundant `year` index dropped.
-
-Measured on PostgreSQL 15 (bench/recompute.py, 1k exhibitions): inserting the ~80 kB payload costs
-1.58 ms stored EXTERNAL (about 40 uncompressed TOAST chunks) and 1.34 ms compressed with lz4 (a few
-chunks; compressing takes microseconds). pglz, PostgreSQL's default, is slower than either, so a
-server built without lz4 (or older than 14) keeps EXTERNAL storage.
-"""
+"""Snapshot payloads compressed with lz4 where the server has it (undone by 0006); the redundant `year`
+index dropped."""
 
 from django.db import DatabaseError, migrations, models, transaction
 
