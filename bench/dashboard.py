@@ -4,13 +4,13 @@
 
 Own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/expoplan_dashbench; created when
 missing, migrated) and Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14; flushed),
-as in production: Redis is the cache, the broker and the channel that announces session changes
-(core/session_memory.py). Seeds one year with `seed_demo_year` (skipped when that year already holds
+as in production: Redis is the cache (cached database sessions, the dashboard's figures fragment) and
+the broker. Seeds one year with `seed_demo_year` (skipped when that year already holds
 `--rows` rows), recomputes its snapshot, runs collectstatic into a temporary DJANGO_STATIC_ROOT, starts gunicorn
 (2 workers, DJANGO_DEBUG=0, a throwaway secret key) on a free loopback port, signs a staff user in over
 HTTP (login form + CSRF) and then, with `--clients` threads × `--requests` requests each in `--rounds`
 interleaved rounds, loads `/healthz` (the floor: no auth, no database) and `/dashboard/?year=Y`.
-Prints p50/p95 of both and the ratio dashboard p50 ÷ healthz p50 (goal: ≤ 2).
+Prints p50/p95 of both and the ratio dashboard p50 ÷ healthz p50 (goal: ≤ 3). Figures: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")  # the preparation only; gunicorn runs with DJANGO_DEBUG=0
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/expoplan_dashbench")
-# The production configuration: Redis as the cache (sessions, page cache) and broker. Its own database
+# The production configuration: Redis as the cache (sessions, figures fragments) and broker. Its own database
 # number, flushed first; nothing consumes the tasks the seeding publishes.
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -215,7 +215,7 @@ def main() -> None:
     print(f"{'what':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8}")
     for name, values in (("/healthz", healthz), ("dashboard", dashboard)):
         print(f"{name:<12} {len(values):>5} {p(values, 50):>8.1f} {p(values, 95):>8.1f}")
-    print(f"ratio dashboard p50 / healthz p50 = {p(dashboard, 50) / p(healthz, 50):.2f} (goal ≤ 2)")
+    print(f"ratio dashboard p50 / healthz p50 = {p(dashboard, 50) / p(healthz, 50):.2f} (goal ≤ 3)")
 
 
 if __name__ == "__main__":

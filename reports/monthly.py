@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from reports import selectors
 from reports.drilldown import drilldown_url
+from targets.selectors import progress_get, snapshot_get
 
 
 def monthly_report(*, user, year: int, month: int, city_slug: str | None, snapshot_id: int | None) -> dict:
@@ -14,7 +15,8 @@ def monthly_report(*, user, year: int, month: int, city_slug: str | None, snapsh
     from exhibitions.models import Batch
     from venues.models import City
 
-    snapshot, progress = selectors.snapshot_progress(year=year, city_slug=city_slug, snapshot_id=snapshot_id)
+    snapshot = snapshot_get(year=year, snapshot_id=snapshot_id)
+    progress = progress_get(year=year, city_slug=city_slug, snapshot=snapshot)
     cities = {c.slug: c for c in City.objects.all()}
     batches = {b.code: b for b in Batch.objects.all()}
     context = selectors.dashboard_context(progress=progress, payload=snapshot.payload, cities=cities, batches=batches)

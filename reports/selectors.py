@@ -7,18 +7,12 @@ live rows through the one scoping rule and the shared ExhibitionFilterSet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from types import MappingProxyType
 
-from django.conf import settings
-from django.core.cache import caches
-from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import stored_datetime
 from reports.drilldown import OTHER_KINDS, drilldown_params, drilldown_url
 
 MEASURES = ("exhibitions", "gross_area_m2")
@@ -124,87 +118,6 @@ def chart_payload(*, progress: dict, as_of: str, labels: dict) -> dict:
         {"city": row["city"], "percent": row["percent"]["exhibitions"] or 0} for row in progress.get("by_city", [])
     ]
     return out
-
-
-def snapshot_head_recent(*, year: int) -> Mapping | None:
-    """`snapshot_head`, reused for EXPOPLAN_DASHBOARD_HEAD_SECONDS (default 2) in process memory.
-
-    A busy dashboard costs no database round trip for it. Changes and new snapshots committed by this
-    process drop the reused head at once (targets.services.progress_head_forget); those of other
-    processes (a Celery worker, another gunicorn worker) show within that many seconds — far less than
-    the recompute debounce.
-    """
-    from targets.services import HEAD_CACHE_KEY
-
-    seconds = getattr(settings, "EXPOPLAN_DASHBOARD_HEAD_SECONDS", 2)
-    if seconds <= 0:
-        return snapshot_head(year=year)
-    key = HEAD_CACHE_KEY.format(year=year)
-    head = caches["local"].get(key)
-    if head is None:
-        head = snapshot_head(year=year)
-        if head is not None:
-            head = MappingProxyType(head)  # shared by this process's requests: read-only
-            caches["local"].set(key, head, timeout=seconds)
-    return head
-
-
-def snapshot_head(*, year: int) -> dict | None:
-    """id, computed_at and freshness of the latest snapshot of `year`, without loading its payload.
-
-    One constant statement (every dashboard view runs it, so it is written once rather than compiled by
-    the ORM each time): the head row with the current data version (the year's marker plus the global
-    one: `ProgressDataMark.version_sql`) as a scalar subquery.
-    """
-    from targets.models import ProgressDataMark, ProgressSnapshot
-
-    snapshots = ProgressSnapshot._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.id, s.computed_at, s.data_version, {ProgressDataMark.version_sql()} "  # noqa: S608 - names from the models
-            f"FROM {snapshots} s WHERE s.year = %s ORDER BY s.computed_at DESC, s.id DESC LIMIT 1",
-            [year, ProgressDataMark.GLOBAL, year],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    pk, computed_at, data_version, current_version = row
-    computed_at = stored_datetime(computed_at)
-    return {
-        "id": pk,
-        "pk": pk,
-        "computed_at": computed_at,
-        "data_version": data_version,
-        "stale": int(current_version) > data_version,
-    }
-
-
-def snapshot_progress(*, year: int, city_slug: str | None = None, snapshot_id: int | None = None):
-    """(snapshot, progress) — one scope of the latest snapshot of `year` (or of snapshot `snapshot_id`).
-
-    `progress` has the shape of `targets.selectors.progress_get`. Computes a snapshot when the year has
-    none. Raises ProgressSnapshot.DoesNotExist for an unknown snapshot id, UnknownScope for a bad city.
-    """
-    from targets.models import ProgressSnapshot
-    from targets.selectors import UnknownScope, snapshot_is_stale, snapshot_latest
-    from targets.services import progress_recompute
-
-    if snapshot_id is not None:
-        snapshot = ProgressSnapshot.objects.get(pk=snapshot_id, year=year)
-    else:
-        snapshot = snapshot_latest(year=year) or progress_recompute(year=year, force=False)
-    scope = snapshot.payload["scopes"].get(city_slug or "province")
-    if scope is None or city_slug == "province":
-        raise UnknownScope(city_slug)
-    progress = {
-        "snapshot_id": snapshot.pk,
-        "year": snapshot.year,
-        "computed_at": snapshot.payload["computed_at"],
-        "stale": snapshot_is_stale(snapshot),
-        "rules": snapshot.payload["rules"],
-        **scope,
-    }
-    return snapshot, progress
 
 
 def dashboard_context(*, progress: dict, payload: dict, cities: dict, batches: dict) -> dict:

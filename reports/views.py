@@ -6,33 +6,25 @@ Permissions (SPEC §5) are checked here, server-side, on every path.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.messages import get_messages
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
 from core.roles import Role, city_of, role_of
 from reports import selectors
+from targets.selectors import progress_get, snapshot_get, snapshot_head
 
 logger = logging.getLogger("expoplan.reports")
 
 DASHBOARD_ROLES = (Role.STAFF, Role.CITY_OFFICIAL, Role.API_CLIENT)
-# Stands in for the CSRF token in a cached page; no character that HTML escaping would change.
-CSRF_PLACEHOLDER = "expoplan-csrf-token-placeholder-3f9c1d"
-CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 
 def _parse_int(request: HttpRequest, name: str, default: int | None, low: int, high: int) -> int | None:
@@ -70,81 +62,22 @@ class DashboardAccessMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class DashboardView(DashboardAccessMixin, View):
-    template_name = "reports/dashboard.html"
+class DashboardFigures:
+    """Everything below a dashboard's "as of" line, rendered from one snapshot scope when first asked
+    for: the page caches that part by snapshot, scope and language ({% cache %} in the template), so a
+    cached view never loads the snapshot's payload."""
 
-    def get(self, request: HttpRequest, city_slug: str | None = None) -> HttpResponse:
-        from venues.models import City
+    def __init__(self, *, year: int, city_slug: str | None, snapshot_id: int):
+        self.year, self.city_slug, self.snapshot_id = year, city_slug, snapshot_id
 
-        _check_city_access(request.user, city_slug)
-        try:
-            year = _parse_int(request, "year", selectors.current_year(), 2000, 2100)
-        except ValueError as error:
-            return HttpResponseBadRequest(str(error))
-        city = None
-        if city_slug is not None:
-            city = City.objects.filter(slug=city_slug).first()
-            if city is None:
-                raise Http404(_("No such city."))
-        head = selectors.snapshot_head_recent(year=year)
-        if head is None:  # the year has no snapshot yet: compute one now (once)
-            selectors.snapshot_progress(year=year, city_slug=city_slug)
-            head = selectors.snapshot_head(year=year)
-        role = role_of(request.user)
-        own_city = city_of(request.user) if role == Role.CITY_OFFICIAL else None
-        # The whole page depends only on the snapshot (and whether it is stale), the scope, the address,
-        # the language and the viewer: rendered once and cached, so a repeated view costs the session,
-        # the user, their role and the snapshot head (one query). The CSRF token is the only per-request
-        # part: the page is rendered with a placeholder that is swapped for this request's token.
-        # A pending flash message bypasses the cache (it is shown once, then consumed).
-        page_key = self.page_cache_key(request, head=head, role=role, own_city=own_city)
-        cacheable = not len(get_messages(request))
-        page = caches["local"].get(page_key) if cacheable else None
-        if page is None:
-            page = self.render_page(request, year=year, city=city, head=head, role=role, own_city=own_city)
-            page = page.encode()  # kept as the response's bytes: nothing to encode per request
-            if cacheable:
-                caches["local"].set(page_key, page, timeout=24 * 3600)
-        return HttpResponse(page.replace(CSRF_PLACEHOLDER_BYTES, get_token(request).encode()))
-
-    @staticmethod
-    def page_cache_key(request: HttpRequest, *, head: Mapping, role, own_city) -> str:
-        user = request.user  # everything of the viewer the page shows (name, role, city, admin link)
-        viewer = f"{user.pk}:{user.get_username()}:{user.is_staff}:{role or ''}:{own_city.pk if own_city else ''}"
-        digest = hashlib.sha256(f"{viewer}\n{request.get_full_path()}".encode()).hexdigest()[:24]
-        return f"reports:page:{head['id']}:{int(head['stale'])}:{get_language()}:{digest}"
-
-    def render_page(self, request: HttpRequest, *, year: int, city, head: Mapping, role, own_city) -> str:
-        city_slug = city.slug if city else None
-        # The figures (everything below the "as of" line) are shared by every viewer of the scope.
-        key = f"reports:dashboard:{head['id']}:{city_slug or 'province'}:{get_language()}"
-        body = caches["local"].get(key)
-        if body is None:
-            body = self.render_body(request, year=year, city_slug=city_slug, snapshot_id=head["id"])
-            caches["local"].set(key, body, timeout=24 * 3600)
-        return render_to_string(
-            self.template_name,
-            {
-                "body": mark_safe(body),  # noqa: S308 - our own template output
-                "year": year,
-                "scope": city_slug or "province",
-                "city": city,
-                "snapshot": head,
-                "stale": head["stale"],
-                "can_recompute": role == Role.STAFF,
-                "can_report": role == Role.STAFF or (role == Role.CITY_OFFICIAL and city is not None),
-                "own_city": own_city,
-                "years": range(year - 2, year + 2),
-                "csrf_token": CSRF_PLACEHOLDER,  # replaced per request (see get)
-            },
-            request=request,
-        )
-
-    def render_body(self, request: HttpRequest, *, year: int, city_slug: str | None, snapshot_id: int) -> str:
+    @cached_property
+    def html(self) -> str:
         from exhibitions.models import Batch
         from venues.models import City
 
-        snapshot, progress = selectors.snapshot_progress(year=year, city_slug=city_slug, snapshot_id=snapshot_id)
+        year, city_slug = self.year, self.city_slug
+        snapshot = snapshot_get(year=year, snapshot_id=self.snapshot_id)
+        progress = progress_get(year=year, city_slug=city_slug, snapshot=snapshot)
         cities = {c.slug: c for c in City.objects.all()}
         batches = {b.code: b for b in Batch.objects.all()}
         context = selectors.dashboard_context(
@@ -173,7 +106,43 @@ class DashboardView(DashboardAccessMixin, View):
                 for v in selectors.venue_rows(snapshot_payload=snapshot.payload, year=year, city=city_slug)
             ],
         )
-        return render_to_string("reports/_dashboard_body.html", context, request=None)
+        return render_to_string("reports/_dashboard_body.html", context)
+
+
+class DashboardView(DashboardAccessMixin, View):
+    template_name = "reports/dashboard.html"
+
+    def get(self, request: HttpRequest, city_slug: str | None = None) -> HttpResponse:
+        from venues.models import City
+
+        _check_city_access(request.user, city_slug)
+        try:
+            year = _parse_int(request, "year", selectors.current_year(), 2000, 2100)
+        except ValueError as error:
+            return HttpResponseBadRequest(str(error))
+        city = None
+        if city_slug is not None:
+            city = City.objects.filter(slug=city_slug).first()
+            if city is None:
+                raise Http404(_("No such city."))
+        head = snapshot_head(year=year)
+        if head is None:  # the year has no snapshot yet: compute one now (once)
+            snapshot_get(year=year)
+            head = snapshot_head(year=year)
+        role = role_of(request.user)
+        context = {
+            "figures": DashboardFigures(year=year, city_slug=city_slug, snapshot_id=head["id"]),
+            "year": year,
+            "scope": city_slug or "province",
+            "city": city,
+            "snapshot": head,
+            "stale": head["stale"],
+            "can_recompute": role == Role.STAFF,
+            "can_report": role == Role.STAFF or (role == Role.CITY_OFFICIAL and city is not None),
+            "own_city": city_of(request.user) if role == Role.CITY_OFFICIAL else None,
+            "years": range(year - 2, year + 2),
+        }
+        return render(request, self.template_name, context)
 
 
 class HomeView(DashboardView):
@@ -227,7 +196,6 @@ class StatusView(DashboardAccessMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         from targets.selectors import snapshot_is_stale, snapshot_latest
-        from targets.services import progress_head_forget
 
         try:
             year = _parse_int(request, "year", None, 2000, 2100)
@@ -240,8 +208,6 @@ class StatusView(DashboardAccessMixin, View):
         # Done when a newer snapshot exists, or when the latest already saw every change (a recompute of
         # unchanged data keeps the existing snapshot).
         done = latest is not None and (latest.pk > since or not snapshot_is_stale(latest))
-        if done:  # the reload that follows shows the new snapshot (in this process at once)
-            progress_head_forget(years=[year])
         # The page to reload the figures from: the path of the dashboard the fragment sits on (same origin).
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         refresh_url = (

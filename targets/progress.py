@@ -29,32 +29,27 @@ Formulas (SPEC §3; the same text is in README "Progress engine"):
 - **venue_utilisation**: per venue, non-cancelled non-outbound events starting in the year: events,
   days booked (Σ end − start + 1), area-days (Σ gross area × days).
 
-Queries (constant, whatever the number of rows): the inputs — data version, targets, cities with their
-allocations, batches, venues — in one statement on PostgreSQL (`read_inputs`; five queries elsewhere);
-four aggregates (compiled once per rule set, executed raw) — counted rows by the grouping sets
-(city, batch, status) and (city, month, status); previous-year eligible rows by (city, status) and
-(month, status); `other` GROUP BY city with conditional counts; utilisation GROUP BY venue.
+Queries (constant, whatever the number of rows): the inputs (data version, targets, cities with
+their allocations, batches, venues: `read_inputs`) and four GROUP BY aggregates
+(`aggregate_querysets`): counted rows by (city, batch, month, status); previous-year eligible rows by
+(city, month, status); `other` by city with conditional counts; utilisation by venue.
 """
 
 from __future__ import annotations
 
 import calendar
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
-from functools import lru_cache
 from itertools import accumulate
 
-from django.db import connection
 from django.db.models import BigIntegerField, Count, F, FilteredRelation, Func, IntegerField, Q, Sum
 from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 
-from core.db import fetch_one
 from exhibitions.models import Batch, Exhibition
-from targets.models import CityAllocation, ProgressDataMark, Target
+from targets.models import Target
 from targets.rules import CountingRules, counted_q, eligible_q, rules_for
 from venues.models import City, Venue
 
@@ -90,7 +85,7 @@ class DaysInclusive(Func):
 
 
 def aggregate_querysets(rules: CountingRules, previous_rules: CountingRules) -> dict:
-    """The four GROUP BY querysets a recompute runs (also executed raw by bench/recompute.py as the floor)."""
+    """The four GROUP BY querysets a recompute runs (bench/recompute.py runs them alone as its floor)."""
     year = rules.year
     counted_rows = (
         Exhibition.objects.filter(counted_q(rules))
@@ -142,50 +137,6 @@ def aggregate_querysets(rules: CountingRules, previous_rules: CountingRules) -> 
     }
 
 
-# The counted and previous aggregates are grouped by grouping sets: one row per group of each set rather
-# than one per combination of all the columns (the counted rows of 1M exhibitions: ~900 instead of
-# ~2,700; the previous year's: 96 instead of 371 at 10k), in the same single scan. A column outside a
-# row's set is NULL; `month` is never NULL in the data, so it tells the sets apart.
-GROUPING_SETS = {
-    "counted": (("city_id", "batch_id", "status"), ("city_id", "month", "status")),
-    "previous": (("city_id", "status"), ("month", "status")),
-}
-
-
-@lru_cache(maxsize=64)
-def aggregate_sql(rules: CountingRules, previous_rules: CountingRules) -> dict[str, tuple[str, tuple]]:
-    """The compiled SQL of `aggregate_querysets`, counted and previous regrouped by `GROUPING_SETS`
-    (depends only on the year and thresholds: cached)."""
-    compiled = {name: _compiled(qs) for name, qs in aggregate_querysets(rules, previous_rules).items()}
-    for name, columns in (("counted", COUNTED_COLUMNS), ("previous", PREVIOUS_COLUMNS)):
-        compiled[name] = grouped_by_sets(*compiled[name], columns, GROUPING_SETS[name])
-    return compiled
-
-
-def grouped_by_sets(sql: str, params: tuple, columns: tuple, sets: tuple, *, vendor: str | None = None) -> tuple:
-    """(sql, params) of `sql` — a GROUP BY over `columns` but the last two (its aggregates `n` and
-    `area`) — grouped by each of `sets` instead.
-
-    PostgreSQL: GROUP BY GROUPING SETS. Elsewhere (SQLite has no grouping sets, and the tests use this
-    form as the reference): the plain rows re-aggregated once per set, UNION ALL.
-    """
-    vendor = vendor or connection.vendor
-    keys = columns[:-2]
-    if vendor == "postgresql":
-        match = re.fullmatch(r"(.*) GROUP BY ([0-9, ]+)", sql, flags=re.DOTALL)
-        if match is None or sorted(int(p) for p in match[2].split(",")) != list(range(1, len(keys) + 1)):
-            raise RuntimeError(f"expected a GROUP BY of the select list's first {len(keys)} columns: {sql}")
-        grouping = ", ".join("(" + ", ".join(str(keys.index(c) + 1) for c in group) + ")" for group in sets)
-        return f"{match[1]} GROUP BY GROUPING SETS ({grouping})", params
-    parts = []
-    for group in sets:
-        select = ", ".join(f'g."{c}"' if c in group else f'NULL AS "{c}"' for c in keys)
-        by = ", ".join(f'g."{c}"' for c in group)
-        sums = 'SUM(g."n") AS "n", SUM(g."area") AS "area"'
-        parts.append(f"SELECT {select}, {sums} FROM ({sql}) g GROUP BY {by}")  # noqa: S608 (names from `columns`)
-    return " UNION ALL ".join(parts), params * len(sets)
-
-
 def lookup_querysets(target_id: int) -> dict:
     """The reference lookups of a recompute: cities with their allocation of the target, batches, venues."""
     return {
@@ -199,12 +150,6 @@ def lookup_querysets(target_id: int) -> dict:
             "id", "slug", "name_zh", "name_en", "city__slug"
         ),
     }
-
-
-@lru_cache(maxsize=64)
-def lookup_sql(target_id: int) -> dict[str, tuple[str, tuple]]:
-    """The compiled SQL of `lookup_querysets` (constant per target: cached)."""
-    return {name: _compiled(qs) for name, qs in lookup_querysets(target_id).items()}
 
 
 @dataclass(frozen=True)
@@ -240,37 +185,7 @@ class RecomputeInputs:
 
 
 def read_inputs(year: int) -> RecomputeInputs:
-    """The data version, the targets of `year` and `year − 1`, and the lookups of `lookup_querysets`.
-
-    On PostgreSQL in one statement, so in one round trip and from one snapshot of the data (run after
-    the recompute's lock, it sees every change committed before the lock was granted). Elsewhere, the
-    same reads as separate queries (`read_inputs_by_queries`, which the tests compare it with).
-    """
-    if connection.vendor != "postgresql":
-        return read_inputs_by_queries(year)
-    g = ProgressDataMark.GLOBAL
-    row = fetch_one("expoplan_progress_inputs", _inputs_sql(), [year, g, year, g, year, year, year])
-    version, watermark, targets, cities, batches, venues = row
-    figures = {}
-    for target_id, target_year, exhibitions, area, large_min, venue_min in targets or ():
-        rules = CountingRules(
-            year=target_year, large_min_gross_area_m2=large_min, professional_venue_min_indoor_m2=venue_min
-        )
-        figures[target_year] = TargetFigures(id=target_id, exhibitions=exhibitions, gross_area_m2=area, rules=rules)
-    return RecomputeInputs(
-        year=year,
-        version=version,
-        watermark=watermark,
-        target=figures.get(year),
-        previous_target=figures.get(year - 1),
-        cities=tuple(map(tuple, cities or ())),
-        batches=tuple(map(tuple, batches or ())),
-        venues=tuple(map(tuple, venues or ())),
-    )
-
-
-def read_inputs_by_queries(year: int) -> RecomputeInputs:
-    """`read_inputs` as separate queries: the data version, the targets (ORM), `lookup_querysets`."""
+    """The data version of `year`, the targets of `year` and `year − 1`, and `lookup_querysets`."""
     from targets.services import progress_data_version
 
     version, watermark = progress_data_version(year=year)
@@ -297,67 +212,26 @@ def read_inputs_by_queries(year: int) -> RecomputeInputs:
     )
 
 
-@lru_cache(maxsize=1)
-def _inputs_sql() -> str:
-    """PostgreSQL: `read_inputs_by_queries` as one SELECT of scalar subqueries (lists as JSON arrays).
-
-    Constant, with positional parameters (year, global, year, global, year, year, year), so that
-    `core.db.fetch_one` prepares it once per persistent connection.
-    """
-    mark, target, allocation = (m._meta.db_table for m in (ProgressDataMark, Target, CityAllocation))
-    city, batch, venue = (m._meta.db_table for m in (City, Batch, Venue))
-    return f"""
-        SELECT
-            {ProgressDataMark.version_sql()},
-            (SELECT MAX(changed_at) FROM {mark} WHERE year IN (%s, %s)),
-            (SELECT json_agg(json_build_array(
-                        id, year, exhibitions, gross_area_m2, large_min_gross_area_m2, professional_venue_min_indoor_m2))
-                FROM {target} WHERE year IN (%s, %s - 1)),
-            (SELECT json_agg(json_build_array(c.id, c.slug, a.exhibitions, a.gross_area_m2) ORDER BY c.sort_order, c.slug)
-                FROM {city} c LEFT JOIN {allocation} a
-                    ON a.city_id = c.id AND a.target_id = (SELECT id FROM {target} WHERE year = %s)),
-            (SELECT json_agg(json_build_array(id, code) ORDER BY sort_order, code) FROM {batch}),
-            (SELECT json_agg(json_build_array(v.id, v.slug, v.name_zh, v.name_en, c.slug) ORDER BY c.sort_order, v.slug)
-                FROM {venue} v JOIN {city} c ON c.id = v.city_id)
-    """  # noqa: S608 (table names from the models; values are parameters)
-
-
-def _compiled(queryset) -> tuple[str, tuple]:
-    sql, params = queryset.query.sql_with_params()
-    return sql, tuple(params)
-
-
 def run_lookups(target_id: int) -> dict[str, list[tuple]]:
-    """Execute the lookups raw; rows as tuples, in the order of their `values_list`."""
-    result = {}
-    with connection.cursor() as cursor:
-        for name, (sql, params) in lookup_sql(target_id).items():
-            cursor.execute(sql, params)
-            result[name] = cursor.fetchall()
-    return result
+    """The lookups' rows as tuples, in the order of their `values_list`."""
+    return {name: list(queryset) for name, queryset in lookup_querysets(target_id).items()}
 
 
-# Column order of the counted and previous rows (their querysets' values() then annotate()).
+# Column order of the counted and previous rows.
 COUNTED_COLUMNS = ("city_id", "batch_id", "month", "status", "n", "area")
 PREVIOUS_COLUMNS = ("city_id", "month", "status", "n", "area")
 
 
 def run_aggregates(rules: CountingRules, previous_rules: CountingRules) -> dict[str, list]:
-    """Execute the four aggregates raw (no ORM per row). The many counted and previous rows stay tuples
-    (COUNTED_COLUMNS, PREVIOUS_COLUMNS); the few `other` and `utilisation` rows become dicts."""
-    expected = {"counted": COUNTED_COLUMNS, "previous": PREVIOUS_COLUMNS}
-    result = {}
-    with connection.cursor() as cursor:
-        for name, (sql, params) in aggregate_sql(rules, previous_rules).items():
-            cursor.execute(sql, params)
-            columns = tuple(col[0] for col in cursor.description)
-            if name in expected:
-                if columns != expected[name]:
-                    raise RuntimeError(f"{name} aggregate returned {columns}, expected {expected[name]}")
-                result[name] = cursor.fetchall()
-            else:
-                result[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    return result
+    """The rows of the four aggregates: counted and previous as tuples (COUNTED_COLUMNS,
+    PREVIOUS_COLUMNS), `other` and `utilisation` as dicts."""
+    querysets = aggregate_querysets(rules, previous_rules)
+    return {
+        "counted": list(querysets["counted"].values_list(*COUNTED_COLUMNS)),
+        "previous": list(querysets["previous"].values_list(*PREVIOUS_COLUMNS)),
+        "other": list(querysets["other"]),
+        "utilisation": list(querysets["utilisation"]),
+    }
 
 
 # --- small arithmetic helpers -----------------------------------------------------------------------
@@ -479,19 +353,16 @@ def compute_payload(
     batches = inputs.batches
     queries = run_aggregates(rules, inputs.previous_rules)
 
-    # Counted rows of the year: per city × batch × status and per city × month × status (GROUPING_SETS).
+    # Counted rows of the year, per city × batch × month × status.
     per_city = defaultdict(_tally)
     per_city_batch = defaultdict(_tally)
     per_city_month = defaultdict(_tally)
     for c, b, m, s, n, area in queries["counted"]:  # None = the province
-        slot, area = SLOT[s], area or 0
-        if m is None:  # a (city, batch, status) row; every counted event is in exactly one
-            tallies = (per_city[c], per_city[None], per_city_batch[c, b], per_city_batch[None, b])
-        else:  # a (city, month, status) row
-            tallies = (per_city_month[c, int(m)], per_city_month[None, int(m)])
-        for tally in tallies:
-            tally[slot] += n
-            tally[slot + 1] += area
+        slot, area, m = SLOT[s], area or 0, int(m)
+        for key in (c, None):
+            for tally in (per_city[key], per_city_batch[key, b], per_city_month[key, m]):
+                tally[slot] += n
+                tally[slot + 1] += area
 
     # Previous year (its own rules, cancelled included for the conversion rate).
     previous = defaultdict(_tally)
@@ -501,20 +372,17 @@ def compute_payload(
     previous_any = False
     for c, month, s, n, area in queries["previous"]:
         previous_any = True
-        area = area or 0
-        if month is None:  # a (city, status) row
-            slot = SLOT[s]
-            for tally in (previous[c], previous[None]):
-                tally[slot] += n
-                tally[slot + 1] += area
-            if s == S.HELD:
-                held += n
-            elif s == S.CANCELLED:
-                cancelled += n
-        elif s != S.CANCELLED:  # a (month, status) row: the weights of expected-to-date
-            month = int(month)
-            previous_month_n[month] += n
-            previous_month_area[month] += area
+        slot, area = SLOT[s], area or 0
+        for tally in (previous[c], previous[None]):
+            tally[slot] += n
+            tally[slot + 1] += area
+        if s == S.HELD:
+            held += n
+        elif s == S.CANCELLED:
+            cancelled += n
+        if s != S.CANCELLED:  # the weights of expected-to-date
+            previous_month_n[int(month)] += n
+            previous_month_area[int(month)] += area
     rate = Fraction(held, held + cancelled) if held + cancelled else Fraction(1)
     has_previous = previous_any or previous_target is not None
 

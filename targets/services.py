@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.functions import TruncDate
@@ -60,53 +61,11 @@ def progress_data_version(*, year: int) -> tuple[int, datetime | None]:
     return version, watermark
 
 
-HEAD_CACHE_KEY = "progress:head:{year}"  # in the process-local cache (see reports.selectors.snapshot_head_recent)
-
-
-def progress_head_forget(*, years: Iterable[int]) -> None:
-    """Drop this process's briefly reused snapshot heads of `years` (0 = every year)."""
-    years = {int(y) for y in years}
-    if ProgressDataMark.GLOBAL in years:
-        years = set(range(MIN_YEAR, MAX_YEAR + 1))
-    caches["local"].delete_many([HEAD_CACHE_KEY.format(year=y) for y in years])
-
-
-class _ForgetHeadsOnCommit:
-    """One on_commit callback per transaction, however many rows it changes (imports save thousands)."""
-
-    def __init__(self):
-        self.years: set[int] = set()
-
-    def __call__(self) -> None:
-        progress_head_forget(years=self.years)
-
-
-def _pending_on_commit(callback_type: type) -> Iterator:
-    """The callbacks of `callback_type` already registered to run when the current transaction commits."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return
-    for entry in connection.run_on_commit:
-        callback = entry[1] if isinstance(entry, tuple) and len(entry) > 1 else None
-        if isinstance(callback, callback_type):
-            yield callback
-
-
-def _forget_heads_on_commit(years: Iterable[int]) -> None:
-    callback = next(_pending_on_commit(_ForgetHeadsOnCommit), None)
-    if callback is None:
-        callback = _ForgetHeadsOnCommit()
-        transaction.on_commit(callback, robust=True)
-    callback.years.update(years)
-
-
 def progress_mark_changed(*, years: Iterable[int]) -> None:
     """Bump the markers of `years` (0 = every year) inside the caller's transaction."""
     years = sorted({int(y) for y in years})
     if not years:
         return
-    # After commit, this process's dashboards see the change at once (other processes within seconds).
-    _forget_heads_on_commit(years)
     now = timezone.now()
     bump = {"version": F("version") + 1, "changed_at": now}
     updated = ProgressDataMark.objects.filter(year__in=years).update(**bump)
@@ -149,15 +108,16 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
         lock_year(year, synchronous_commit=False)
         computed_at = timezone.now()
         as_of = as_of or timezone.localdate(computed_at)
-        inputs = read_inputs(year)  # the data version, targets and lookups: one statement on PostgreSQL
         if not force:
+            version, _watermark = progress_data_version(year=year)
             latest = ProgressSnapshot.objects.filter(year=year).order_by("-computed_at", "-id").first()
             if (
                 latest is not None
-                and latest.data_version == inputs.version
+                and latest.data_version == version
                 and latest.payload.get("rules", {}).get("as_of") == as_of.isoformat()
             ):
                 return latest
+        inputs = read_inputs(year)
         payload, _ = compute_payload(year=year, as_of=as_of, computed_at=computed_at, inputs=inputs)
         validate_payload(payload)
         snapshot = ProgressSnapshot.objects.create(
@@ -169,7 +129,6 @@ def progress_recompute(*, year: int, force: bool = True, as_of: date | None = No
             data_version=inputs.version,
             payload=payload,
         )
-    _forget_heads_on_commit([year])
     logger.info("progress %s recomputed in %d ms (data version %d)", year, snapshot.duration_ms, inputs.version)
     return snapshot
 
@@ -201,27 +160,19 @@ def progress_recompute_stale() -> list[int]:
 # --- requesting a recompute ----------------------------------------------------------------------------
 
 
-class _EnqueueOnCommit:
-    """The on_commit callback of one year (one per transaction and year, see progress_request_recompute)."""
-
-    def __init__(self, year: int):
-        self.year = year
-
-    def __call__(self) -> None:
-        _enqueue(self.year)
-
-
-def _pending_in_transaction(year: int) -> bool:
-    return any(callback.year == year for callback in _pending_on_commit(_EnqueueOnCommit))
-
-
 def progress_request_recompute(*, year: int) -> None:
-    """Recompute `year` after the current transaction commits. Never raises into the caller."""
+    """Recompute `year` after the current transaction commits. Never raises into the caller.
+
+    Each change registers its own callback (Django's `transaction.on_commit`, which drops the callbacks
+    of a rolled-back savepoint), and the callbacks are idempotent: the first of a burst publishes the
+    debounced task; the others find the debounce key and do nothing (or, in-process, find the
+    snapshot already up to date).
+    """
     try:
         year = int(year)
-        if not MIN_YEAR <= year <= MAX_YEAR or _pending_in_transaction(year):
+        if not MIN_YEAR <= year <= MAX_YEAR:
             return
-        transaction.on_commit(_EnqueueOnCommit(year), robust=True)
+        transaction.on_commit(partial(_enqueue, year), robust=True)
     except Exception:  # a progress request must never fail a user's write
         logger.exception("progress %s: could not register the recompute request", year)
 

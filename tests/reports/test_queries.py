@@ -15,7 +15,7 @@ PAGES = ("/dashboard/?year=2024", "/dashboard/dalian/?year=2024", "/reports/mont
 
 
 def clear_caches() -> None:
-    for alias in ("default", "local"):
+    for alias in ("default",):
         caches[alias].clear()
 
 
@@ -30,7 +30,7 @@ def _queries(client, url: str) -> int:
 
 
 def _repeat_queries(client, url: str) -> list[str]:
-    """The queries of a repeated view (the page and the snapshot head already reused)."""
+    """The queries of a repeated view (the figures already rendered and cached)."""
     client.get(url)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -54,7 +54,7 @@ def test_dashboard_queries_do_not_grow_with_rows(client, staff_user, django_asse
     assert small <= 12
 
 
-def test_a_repeated_dashboard_view_costs_one_statement_for_session_user_and_role(client, staff_user):
+def test_a_repeated_dashboard_view_reads_the_snapshot_head_only(client, staff_user, settings):
     client.force_login(staff_user)
     seed_demo_year(year=YEAR, count=10, seed=7, as_of=dt.date(YEAR, 6, 30))
     progress_recompute(year=YEAR, as_of=dt.date(YEAR, 6, 30))
@@ -62,6 +62,8 @@ def test_a_repeated_dashboard_view_costs_one_statement_for_session_user_and_role
     seed_demo_year(year=YEAR, count=2_000, seed=7, as_of=dt.date(YEAR, 6, 30))
     progress_recompute(year=YEAR, as_of=dt.date(YEAR, 6, 30))
     large = _repeat_queries(client, PAGES[0])
-    # The session row joined with its user and their role group: one statement, whatever the data.
-    assert len(small) == len(large) == 1, large
-    assert all(table in large[0] for table in ("core_session", "auth_user", "auth_group")), large[0]
+    # The session (from the cache with Redis), the user, their role, the snapshot head: whatever the data.
+    with_cached_sessions = settings.SESSION_ENGINE == "core.sessions_cached"
+    assert len(small) == len(large) == (3 if with_cached_sessions else 4), large
+    heads = [sql for sql in large if "targets_progresssnapshot" in sql]
+    assert len(heads) == 1 and "payload" not in heads[0]
