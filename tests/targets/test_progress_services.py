@@ -21,7 +21,6 @@ from targets.services import (
     progress_prune,
     progress_recompute,
     progress_recompute_stale,
-    progress_request_recompute,
     progress_stale_years,
 )
 from tests.factories import CityAllocationFactory, ExhibitionFactory, TargetFactory, VenueFactory, batch, city
