@@ -154,7 +154,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # Progress recompute after a change: a burst of edits within this many seconds causes one recompute.
 EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS = env.int("EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS", default=10)
 
-# REST API v1 (README "API"). Token auth first so an anonymous request answers 401 with WWW-Authenticate.
+# REST API v1 (docs/api.md). Token auth first so an anonymous request answers 401 with WWW-Authenticate.
 EXPOPLAN_API_THROTTLE_RATE = env("EXPOPLAN_API_THROTTLE_RATE", default="1000/hour")  # per user / token
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -123,13 +123,3 @@ class ProgressDataMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year or 'global'} v{self.version}"
-
-    @classmethod
-    def version_sql(cls) -> str:
-        """The data version of a year (its counter plus the global one, as
-        `targets.services.progress_data_version`) as a scalar subquery for raw statements.
-
-        Two parameters: the year, then `GLOBAL`.
-        """
-        table = cls._meta.db_table
-        return f"(SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM {table} WHERE year IN (%s, %s))"  # noqa: S608

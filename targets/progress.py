@@ -1,6 +1,6 @@
 """The progress engine: every figure of a year's snapshot, from a handful of GROUP BY queries.
 
-Formulas (SPEC §3; the same text is in README "Progress engine"):
+Formulas (SPEC §3; the same text is in docs/progress-engine.md):
 
 - **counted** rows are `targets.rules.counted(year)` (rules 1–5 with the thresholds of the year's Target).
 - **achieved** = counted & held; **committed** = counted & (held | confirmed);

@@ -1,6 +1,6 @@
 """Progress engine writes: recompute, request a recompute, mark data changed, prune history.
 
-Freshness works like this (README "Progress engine"):
+Freshness works like this (docs/progress-engine.md):
 1. Every change to exhibitions, venues, batches, cities, targets or allocations bumps a per-year
    counter (`ProgressDataMark`) in the same transaction (targets/signals.py). Bulk writes that bypass
    model signals (bulk_create, raw SQL, queryset.update) call `progress_data_changed(years=...)`.
