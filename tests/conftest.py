@@ -3,15 +3,28 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
+from django.urls import reverse
 
 from core.roles import Role
 from core.services import user_set_role
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "pw-for-tests-123"  # every test user's (tests/factories.py's UserFactory sets the same)
+
+# Fixtures that need a real service: a test using one (directly or through another fixture) is marked
+# `services`, so `pytest -m services` runs exactly those and `-m "not services"` runs without them.
+SERVICE_FIXTURES = {"postgres", "redis_url"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
 
 
 def service_unavailable(reason: str) -> None:
-    """Under CI=true a missing service is a failure, never a skip (DEVELOPERS.md)."""
+    """Under CI=true a missing service is a failure, never a skip (README, "Tests")."""
     if IN_CI:
         pytest.fail(f"required service missing in CI: {reason}")
     pytest.skip(reason)
@@ -29,11 +42,11 @@ def _reachable(url: str, default_port: int) -> bool:
 @pytest.fixture(autouse=True)
 def _empty_caches():
     """Each test starts with empty caches: ids repeat between tests (rolled-back rows), so a page or
-    snapshot head cached by one test must not be served to the next."""
+    snapshot head cached by one test must not be served to the next; throttle counters start at zero."""
     from django.core.cache import caches
 
-    for alias in ("default",):
-        caches[alias].clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture
@@ -54,19 +67,45 @@ def postgres(settings) -> None:
         service_unavailable("tests are not running on PostgreSQL (set DATABASE_URL)")
 
 
+# --- users and signing in ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def sign_in(password):
+    """sign_in(client, user): sign in through the real sign-in form (the auth backend and the session
+    engine a browser meets), asserting it worked. Where signing in is not under test and a cookie is all
+    that is needed, `client.force_login(user)` is as good."""
+
+    def sign_in(client, user, *, password: str = password):
+        response = client.post(reverse("login"), {"username": user.get_username(), "password": password})
+        assert response.status_code == 302, f"sign-in of {user} failed ({response.status_code})"
+        return response
+
+    return sign_in
+
+
 @pytest.fixture
 def staff_user(db):
-    return user_set_role(username="staff", role=Role.STAFF, password="pw-for-tests-123")
+    return user_set_role(username="staff", role=Role.STAFF, password=PASSWORD)
 
 
 @pytest.fixture
 def city_official(db):
     """A city official of Dalian."""
-    return user_set_role(
-        username="dalian-official", role=Role.CITY_OFFICIAL, city_slug="dalian", password="pw-for-tests-123"
-    )
+    return user_set_role(username="dalian-official", role=Role.CITY_OFFICIAL, city_slug="dalian", password=PASSWORD)
 
 
 @pytest.fixture
 def api_client_user(db):
-    return user_set_role(username="api-client", role=Role.API_CLIENT, password="pw-for-tests-123")
+    return user_set_role(username="api-client", role=Role.API_CLIENT, password=PASSWORD)
+
+
+@pytest.fixture
+def role_users(staff_user, city_official, api_client_user) -> dict:
+    """The user of each role of tests/permissions.py (None: anonymous)."""
+    return {"anonymous": None, "staff": staff_user, "city_official": city_official, "api_client": api_client_user}

@@ -1,14 +1,13 @@
-"""CI runs on real PostgreSQL and Redis: prove they are the ones in use (fails under CI=true when missing)."""
+"""CI runs on real PostgreSQL and Redis. These pass wherever the services are in use; their point is the
+fixtures, which fail them under CI=true when DATABASE_URL or REDIS_URL is missing or unreachable, even
+if no other test still needed the service."""
 
 import redis
+from django.db import connection
 
 
-def test_database_is_postgresql_in_ci(postgres, db, django_db_setup):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        assert "PostgreSQL" in cursor.fetchone()[0]
+def test_the_database_is_postgresql(postgres, db):
+    assert connection.vendor == "postgresql"
 
 
 def test_redis_answers(redis_url):

@@ -1,26 +1,15 @@
-"""Fixtures of the API tests: one authenticated client per role, a small data set."""
+"""Fixtures of the API tests: a token client per role, a small data set."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from exhibitions.models import Exhibition
 from tests.factories import ExhibitionFactory, OrganizerFactory, TargetFactory, VenueFactory, city
-
-ROLES = ("staff", "city_official", "api_client", "anonymous")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Throttle counters live in the cache: every test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def token_client(user) -> APIClient:
@@ -32,13 +21,9 @@ def token_client(user) -> APIClient:
 
 
 @pytest.fixture
-def clients(staff_user, city_official, api_client_user) -> dict[str, APIClient]:
-    return {
-        "staff": token_client(staff_user),
-        "city_official": token_client(city_official),
-        "api_client": token_client(api_client_user),
-        "anonymous": APIClient(),
-    }
+def clients(role_users) -> dict[str, APIClient]:
+    """A client per role of tests/permissions.py, signed with the user's token (anonymous: none)."""
+    return {role: token_client(user) for role, user in role_users.items()}
 
 
 @pytest.fixture

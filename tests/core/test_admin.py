@@ -1,6 +1,7 @@
 """The Django admin serves every model: changelist (with filters and search) and add form."""
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
@@ -9,11 +10,16 @@ from tests.factories import ExhibitionFactory
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = {"core", "venues", "exhibitions", "targets"}
+NOT_IN_ADMIN = {  # model name: why
+    "HistoricalExhibition": "shown as each exhibition's history page",
+    "ProgressSnapshot": "derived figures, recomputed and never edited",
+    "ProgressDataMark": "the recompute's own bookkeeping",
+}
 
 
 @pytest.fixture
-def superuser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.invalid", "pw-for-tests-123")
+def superuser_client(client, django_user_model, password):
+    user = django_user_model.objects.create_superuser("root", "root@example.invalid", password)
     client.force_login(user)
     return client
 
@@ -22,19 +28,10 @@ def registered():
     return [m for m in admin.site._registry if m._meta.app_label in DOMAIN_APPS]
 
 
-def test_every_domain_model_is_registered():
-    names = {m.__name__ for m in registered()}
-    assert names >= {
-        "City",
-        "Venue",
-        "Batch",
-        "Organizer",
-        "Brand",
-        "Exhibition",
-        "Target",
-        "CityAllocation",
-        "UserProfile",
-    }
+def test_every_domain_model_is_in_the_admin():
+    models = [model for label in DOMAIN_APPS for model in apps.get_app_config(label).get_models()]
+    missing = {model.__name__ for model in models if not admin.site.is_registered(model)} - set(NOT_IN_ADMIN)
+    assert not missing, f"register these models in the admin, or say in NOT_IN_ADMIN why not: {missing}"
 
 
 @pytest.mark.parametrize("model", registered(), ids=lambda m: m.__name__)
@@ -48,10 +45,10 @@ def test_changelist_search_and_add_pages(superuser_client, model):
     assert add.status_code == (403 if model.__name__ == "Session" else 200)  # sessions come from sign-ins
 
 
-def test_sessions_are_listed_and_deleting_one_signs_that_browser_out(superuser_client, client, staff_user):
+def test_sessions_are_listed_and_deleting_one_signs_that_browser_out(superuser_client, client, staff_user, sign_in):
     from core.models import Session
 
-    assert client.post("/accounts/login/", {"username": "staff", "password": "pw-for-tests-123"}).status_code == 302
+    sign_in(client, staff_user)
     session = Session.objects.get(user=staff_user)
     listing = superuser_client.get(reverse("admin:core_session_changelist"), {"q": "staff"})
     assert listing.status_code == 200 and b"staff" in listing.content
@@ -74,12 +71,14 @@ def test_exhibition_history_and_autocomplete(superuser_client):
     assert response.status_code == 200
 
 
-def test_staff_role_can_use_the_admin(client, staff_user):
-    client.force_login(staff_user)
-    assert client.get(reverse("admin:exhibitions_exhibition_changelist")).status_code == 200
-
-
-def test_city_official_cannot_use_the_admin(client, city_official):
-    client.force_login(city_official)
+@pytest.mark.parametrize(
+    ("role", "gets_in"), [("staff", True), ("city_official", False), ("api_client", False), ("anonymous", False)]
+)
+def test_only_provincial_staff_use_the_admin(client, role_users, role, gets_in):
+    if role_users[role] is not None:
+        client.force_login(role_users[role])
     response = client.get(reverse("admin:exhibitions_exhibition_changelist"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    if gets_in:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from core.roles import Role, role_of
+from core.roles import GROUP_NAMES, Role, role_of
 from exhibitions.models import Exhibition
 from tests.factories import ExhibitionFactory, UserFactory, VenueFactory, city
 from venues.models import Venue
@@ -13,10 +13,10 @@ from venues.models import Venue
 pytestmark = pytest.mark.django_db
 
 
-def test_role_groups_exist():
+def test_the_migration_creates_the_group_of_every_role():
     from django.contrib.auth.models import Group
 
-    assert set(Group.objects.values_list("name", flat=True)) >= {"Provincial staff", "City official", "API client"}
+    assert set(Group.objects.values_list("name", flat=True)) >= {GROUP_NAMES[role] for role in Role}
 
 
 def test_add_user_command_sets_one_role():

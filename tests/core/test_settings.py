@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import environ
 import pytest
 
 from config.env import DEV_SECRET_KEY
@@ -33,28 +32,6 @@ SHOW = (
 )
 
 
-@pytest.mark.parametrize(
-    ("url", "engine", "name", "host", "port", "user"),
-    [
-        (
-            "postgres://postgres@127.0.0.1:5432/expoplan",
-            "django.db.backends.postgresql",
-            "expoplan",
-            "127.0.0.1",
-            5432,
-            "postgres",
-        ),
-        ("postgres://u:p%40ss@db.example:6543/x", "django.db.backends.postgresql", "x", "db.example", 6543, "u"),
-        ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3", "/tmp/x.sqlite3", "", "", ""),
-    ],
-)
-def test_database_url_parsing(url, engine, name, host, port, user):
-    cfg = environ.Env.db_url_config(url)
-    assert (cfg["ENGINE"], cfg["NAME"], cfg.get("HOST", ""), cfg.get("PORT", ""), cfg.get("USER", "")) == (
-        engine, name, host, port, user,
-    )  # fmt: skip
-
-
 def test_default_database_is_sqlite_under_var():
     out = run_python(SHOW + "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])", DJANGO_DEBUG="1")
     assert out.returncode == 0, out.stderr
@@ -73,22 +50,19 @@ def test_database_url_is_used():
     assert out.stdout.split() == ["django.db.backends.postgresql", "somedb"]
 
 
-def test_celery_is_eager_without_redis_url():
-    out = run_python(
-        SHOW + "from config.celery import app; print(app.conf.task_always_eager, app.conf.broker_url)", DJANGO_DEBUG="1"
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "memory://"]
-
-
-def test_celery_uses_redis_when_set():
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("", ["True", "memory://"]), ("redis://127.0.0.1:6379/3", ["False", "redis://127.0.0.1:6379/3"])],
+    ids=["without REDIS_URL: in-process", "with REDIS_URL: the broker"],
+)
+def test_celery_broker_follows_redis_url(url, expected):
     out = run_python(
         SHOW + "from config.celery import app; print(app.conf.task_always_eager, app.conf.broker_url)",
         DJANGO_DEBUG="1",
-        REDIS_URL="redis://127.0.0.1:6379/3",
+        **({"REDIS_URL": url} if url else {}),
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "redis://127.0.0.1:6379/3"]
+    assert out.stdout.split() == expected
 
 
 def test_production_refuses_the_development_key():
@@ -98,12 +72,6 @@ def test_production_refuses_the_development_key():
     out = run_python(SHOW + "print('started')", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=DEV_SECRET_KEY)
     assert out.returncode != 0
     assert "started" not in out.stdout
-
-
-def test_time_zone_and_languages(settings):
-    assert settings.TIME_ZONE == "Asia/Shanghai"
-    assert settings.LANGUAGE_CODE == "zh-hans"
-    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
 
 
 def test_production_settings_pass_check_deploy():
@@ -122,9 +90,9 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_source_only_commands_run_on_a_bare_checkout_but_a_server_still_refuses():
-    out = run(["manage.py", "makemigrations", "--check", "--dry-run"])
+    # (`make test` checks for missing migrations; here the command only has to start without a key.)
+    out = run(["manage.py", "makemigrations", "--dry-run"])
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "No changes detected" in out.stdout
     out = run(["manage.py", "check"])  # anything that may serve or touch data: the production refusal stands
     assert out.returncode != 0
     assert "DJANGO_SECRET_KEY" in out.stderr

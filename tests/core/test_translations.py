@@ -55,12 +55,6 @@ def po_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "django.po"
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_catalogues_exist(lang):
-    assert po_path(lang).exists()
-    assert po_path(lang).with_suffix(".mo").exists(), "compile with `make messages` and commit the .mo"
-
-
 def test_zh_hans_is_complete_and_not_fuzzy():
     entries = [e for e in parse_po(po_path("zh_Hans")) if e["msgid"]]
     assert len(entries) > 200
@@ -74,6 +68,7 @@ def test_zh_hans_is_complete_and_not_fuzzy():
 def test_compiled_catalogue_matches_po(lang):
     """Every translated .po entry is in the .mo with the same text, and the .mo holds nothing else."""
     path = po_path(lang)
+    assert path.with_suffix(".mo").exists(), "compile with `make messages` and commit the .mo"
     with path.with_suffix(".mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)._catalog
     expected = {}
@@ -119,12 +114,10 @@ def test_po_is_valid_for_msgfmt(lang):
     import shutil
     import subprocess
 
-    from tests.conftest import IN_CI
+    from tests.conftest import service_unavailable
 
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
-        if IN_CI:
-            pytest.fail("msgfmt (gettext) is missing in CI")
-        pytest.skip("msgfmt is not installed")
+        service_unavailable("msgfmt (gettext) is not installed")
     result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(po_path(lang))], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, password change, the layout and the `area` filter."""
+"""Sign-in, sign-out, password change, the layout and the `area` filter. Who may open which page:
+tests/exhibitions/test_permissions.py."""
 
 import pytest
 from django.utils import translation
@@ -8,25 +9,18 @@ from core.templatetags.expoplan import area
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_is_sent_to_sign_in(client):
-    for url in ["/", "/exhibitions/", "/venues/", "/targets/", "/exhibitions/import/"]:
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-
-
-def test_sign_in_sign_out_and_password_change(client, staff_user):
+def test_sign_in_sign_out_and_password_change(client, staff_user, password):
     response = client.post("/accounts/login/", {"username": "staff", "password": "wrong"})
     assert response.status_code == 200 and response.context["form"].errors
     response = client.post(
         "/accounts/login/?next=/exhibitions/",
-        {"username": "staff", "password": "pw-for-tests-123", "next": "/exhibitions/"},
+        {"username": "staff", "password": password, "next": "/exhibitions/"},
     )
     assert response.status_code == 302 and response["Location"] == "/exhibitions/"
     response = client.post(
         "/accounts/password_change/",
         {
-            "old_password": "pw-for-tests-123",
+            "old_password": password,
             "new_password1": "Lia0ning-expo-2025",
             "new_password2": "Lia0ning-expo-2025",
         },

@@ -2,19 +2,10 @@ import datetime as dt
 
 import pytest
 
-from core.roles import Role
-from core.services import user_set_role
 from exhibitions.models import Exhibition
 from tests import factories
 
 YEAR = 2024
-
-
-@pytest.fixture
-def shenyang_official(db):
-    return user_set_role(
-        username="shenyang-official", role=Role.CITY_OFFICIAL, city_slug="shenyang", password="pw-for-tests-123"
-    )
 
 
 @pytest.fixture
