@@ -2,8 +2,8 @@
 
 The matrix of the whole workspace, not only of exhibitions: dashboards, reports, accounts, venues,
 targets. tests/test_routes.py fails when a route of the project is in neither this matrix nor the API's.
-Refused writes are sent with data that would be valid or nearly so; allowed ones with invalid data
-answer 200 with the form's errors, which shows the request got past every permission check.
+A write a role may make answers 302 (saved) with valid data, or 200 with the form's errors with invalid
+data: either way the request got past every permission check. Refused writes answer 403 (or the sign-in).
 """
 
 import datetime as dt
