@@ -28,7 +28,7 @@ from tests.factories import ExhibitionFactory, TargetFactory, VenueFactory, city
 
 YEAR = 2030
 live_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-pytestmark = [live_db, pytest.mark.services]
+pytestmark = [live_db]  # the services marker comes from the postgres and redis_url fixtures
 ROOT = Path(__file__).resolve().parents[2]
 
 
