@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -22,6 +24,18 @@ def test_drf_create_token_prints_a_working_token(api_client_user, dataset):
     assert client.get(URL).status_code == 401
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("change", ["deactivate", "role"])
+def test_account_changes_take_effect_on_the_next_api_request(staff_user, dataset, change):
+    client = token_client(staff_user)
+    assert client.get(URL).status_code == 200
+    if change == "deactivate":
+        get_user_model().objects.filter(pk=staff_user.pk).update(is_active=False)
+        assert client.get(URL).status_code == 401
+    else:
+        staff_user.groups.clear()
+        assert client.get(URL).status_code == 403
 
 
 def test_session_authentication(client, staff_user, dataset):
