@@ -400,6 +400,11 @@ def run_import(
 ) -> ImportResult:
     """Validate (dry run) or write every row; writes happen all together or not at all.
 
+    First every row goes through the exhibition form, as a single edit would (nothing is written yet);
+    then the rows that passed are written by the services in one transaction, which is rolled back for
+    a dry run or when any row failed (the services' own checks, e.g. the capacity of a venue shared by
+    rows of the same file, are reported as row errors too).
+
     `expected_versions` ({exhibition id: version} as seen by the preview) makes the confirmed import
     refuse rows whose exhibition somebody changed in between, instead of silently overwriting it.
     """
@@ -427,92 +432,93 @@ def run_import(
         result.errors.append(error)
         row_errors.append(error)
 
+    # 1. Every row through the form (reads only).
+    valid: list[tuple[int, Exhibition | None, int | None, ExhibitionForm, list[RowError]]] = []
+    for number, values in parsed.rows:
+        row_errors: list[RowError] = []
+        ref = _text(values.get("external_ref"))
+        row_id = None
+        try:
+            row_id = _int(values.get("id"))
+        except CellError as exc:
+            fail(number, "id", str(exc), row_errors)
+        existing = existing_by_id.get(row_id) if row_id else None
+        if row_id and existing is None:
+            fail(number, "id", _("No exhibition has the id %(id)s.") % {"id": row_id}, row_errors)
+        if existing is None and ref:
+            existing = existing_by_ref.get(ref)
+        if ref:
+            if ref in seen_refs:
+                fail(
+                    number,
+                    "external_ref",
+                    _("“%(ref)s” also appears in row %(row)s.") % {"ref": ref, "row": seen_refs[ref]},
+                    row_errors,
+                )
+            seen_refs[ref] = number
+        if existing is not None and existing.pk not in changeable:
+            fail(number, "id" if row_id else "external_ref", _("You may not change this exhibition."), row_errors)
+        base = _instance_form_data(existing) if existing is not None else {}
+        data, cell_errors = row_to_form_data(values, lookups, base)
+        for key, message in cell_errors.items():
+            fail(number, key, message, row_errors)
+        name = data.get("name_zh") or data.get("name_en") or ""
+        action = "update" if existing is not None else "create"
+        if not row_errors:
+            old_year = existing.start_date.year if existing is not None else None  # before the form changes it
+            if confirm_over_capacity:
+                data["confirm_over_capacity"] = "on"
+            form = ExhibitionForm(data=data, instance=existing, user=actor, for_import=True)
+            if form.is_valid():
+                valid.append((number, existing, old_year, form, row_errors))
+            else:
+                for key, messages in form.errors.items():
+                    for message in messages:
+                        fail(number, key if key in BY_KEY else None, message, row_errors)
+        result.rows.append({"row": number, "action": action, "name": name, "errors": row_errors})
+
+    # 2. The rows that passed, written by the services in one transaction.
     with transaction.atomic():
-        for number, values in parsed.rows:
-            row_errors: list[RowError] = []
-            ref = _text(values.get("external_ref"))
-            row_id = None
+        for number, existing, old_year, form, row_errors in valid:
             try:
-                row_id = _int(values.get("id"))
-            except CellError as exc:
-                fail(number, "id", str(exc), row_errors)
-            existing = existing_by_id.get(row_id) if row_id else None
-            if row_id and existing is None:
-                fail(number, "id", _("No exhibition has the id %(id)s.") % {"id": row_id}, row_errors)
-            if existing is None and ref:
-                existing = existing_by_ref.get(ref)
-            if ref:
-                if ref in seen_refs:
-                    fail(
-                        number,
-                        "external_ref",
-                        _("“%(ref)s” also appears in row %(row)s.") % {"ref": ref, "row": seen_refs[ref]},
-                        row_errors,
+                if existing is None:
+                    exhibition = exhibition_create(
+                        actor=actor,
+                        data=form.service_data(),
+                        confirm_over_capacity=confirm_over_capacity,
+                        change_reason=reason,
                     )
-                seen_refs[ref] = number
-            if existing is not None and existing.pk not in changeable:
-                fail(number, "id" if row_id else "external_ref", _("You may not change this exhibition."), row_errors)
-            base = _instance_form_data(existing) if existing is not None else {}
-            data, cell_errors = row_to_form_data(values, lookups, base)
-            if "city" not in values and data.get("venue") and not data.get("city"):
-                venue = Venue.objects.filter(pk=data["venue"]).only("city_id").first()
-                data["city"] = venue.city_id if venue else ""
-            for key, message in cell_errors.items():
-                fail(number, key, message, row_errors)
-            name = data.get("name_zh") or data.get("name_en") or ""
-            action = "update" if existing is not None else "create"
-            if not row_errors:
-                if confirm_over_capacity:
-                    data["confirm_over_capacity"] = "on"
-                form = ExhibitionForm(data=data, instance=existing, user=actor, for_import=True)
-                if not form.is_valid():
-                    for key, messages in form.errors.items():
-                        for message in messages:
-                            fail(number, key if key in BY_KEY else None, message, row_errors)
+                    result.created += 1
                 else:
-                    try:
-                        if existing is None:
-                            exhibition = exhibition_create(
-                                actor=actor,
-                                data=form.service_data(),
-                                confirm_over_capacity=confirm_over_capacity,
-                                change_reason=reason,
-                            )
-                            result.created += 1
-                        else:
-                            old_year = existing.start_date.year
-                            result.versions.setdefault(existing.pk, existing.version)
-                            exhibition = exhibition_update(
-                                actor=actor,
-                                exhibition=existing,
-                                data=form.service_data(),
-                                expected_version=expected_versions.pop(existing.pk, None),
-                                confirm_over_capacity=confirm_over_capacity,
-                                change_reason=reason,
-                            )
-                            result.years.add(old_year)
-                            result.updated += 1
-                        result.years.add(exhibition.start_date.year)
-                        if ref:
-                            existing_by_ref[ref] = exhibition
-                    except ValidationError as exc:
-                        for key, messages in exc.message_dict.items():
-                            for message in messages:
-                                fail(number, key if key in BY_KEY else None, message, row_errors)
-                    except PermissionDenied as exc:
-                        fail(number, None, str(exc) or _("You may not save this exhibition."), row_errors)
-                    except VersionConflict as exc:
-                        who = exc.current.updated_by or _("somebody else")
-                        fail(
-                            number,
-                            None,
-                            _("%(who)s changed this exhibition after the preview; upload the file again to review it.")
-                            % {"who": who},
-                            row_errors,
-                        )
-            result.rows.append({"row": number, "action": action, "name": name, "errors": row_errors})
+                    result.versions.setdefault(existing.pk, existing.version)
+                    exhibition = exhibition_update(
+                        actor=actor,
+                        exhibition=existing,
+                        data=form.service_data(),
+                        expected_version=expected_versions.pop(existing.pk, None),
+                        confirm_over_capacity=confirm_over_capacity,
+                        change_reason=reason,
+                    )
+                    result.updated += 1
+                result.years |= {exhibition.start_date.year, old_year} - {None}
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    for message in messages:
+                        fail(number, key if key in BY_KEY else None, message, row_errors)
+            except PermissionDenied as exc:
+                fail(number, None, str(exc) or _("You may not save this exhibition."), row_errors)
+            except VersionConflict as exc:
+                who = exc.current.updated_by or _("somebody else")
+                fail(
+                    number,
+                    None,
+                    _("%(who)s changed this exhibition after the preview; upload the file again to review it.")
+                    % {"who": who},
+                    row_errors,
+                )
         if dry_run or result.errors:
             transaction.set_rollback(True)
+    result.errors.sort(key=lambda error: error.row)  # in file order (stable: a row's errors keep theirs)
     result.committed = not dry_run and not result.errors
     return result
 

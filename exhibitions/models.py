@@ -20,6 +20,8 @@ class Batch(BilingualNameMixin, models.Model):
     description = models.TextField(_("description"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["sort_order", "code"]
         verbose_name = _("batch")
@@ -226,23 +228,9 @@ class Exhibition(BilingualNameMixin, models.Model):
             models.Index(fields=["updated_at"], name="exh_updated_idx"),
         ]
 
-    def save(self, *args, **kwargs):
-        # City of an event is its venue's city (SPEC §3).
-        if self.venue_id is not None and not self.is_outbound:
-            venue_city_id = getattr(self.venue, "city_id", None)
-            if venue_city_id is not None:
-                self.city_id = venue_city_id
-        super().save(*args, **kwargs)
-
     def clean(self):
         # Cross-field rules shared by forms, import and the API (exhibitions/validators.py).
         from exhibitions.validators import validate_exhibition
 
         super().clean()
         validate_exhibition(self)
-
-    def get_constraints(self):
-        # The database constraints above are mirrored by clean() (exhibitions/validators.py, including the
-        # unique external reference, with messages naming the field). Django would otherwise re-check each
-        # one with its own query on every full_clean(), i.e. ~10 queries per imported row.
-        return []

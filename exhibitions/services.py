@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import ADD, CHANGE, DELETE
 from exhibitions.models import Exhibition
-from exhibitions.validators import venue_overlap
+from exhibitions.validators import MIRRORED_CONSTRAINTS, venue_overlap
 
 # Fields a caller may set through `data` (model field names; foreign keys as model instances).
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -87,13 +87,35 @@ FOREIGN_KEYS = ("batch", "brand", "city", "venue", "organizer", "created_by", "u
 
 
 def _validate(exhibition: Exhibition) -> None:
-    """Field validation and Exhibition.clean() (exhibitions/validators.py, incl. the unique external reference).
+    """Model validation with field-named messages: full_clean() (field validation and Exhibition.clean(),
+    i.e. exhibitions/validators.py, incl. the unique external reference), then Django's validation of
+    every database constraint those checks do not already mirror (MIRRORED_CONSTRAINTS).
 
-    Foreign keys given as loaded instances are not looked up again; a violation the validators did not
-    foresee still cannot be stored (database constraints) and is reported as a ValidationError by the save.
+    The mirrored constraints are not re-checked with one query each: an import validates thousands of
+    rows. Foreign keys given as loaded instances are not looked up again. A violation nothing foresaw
+    still cannot be stored (database constraints) and is reported as a ValidationError by the save.
     """
-    loaded = [name for name in FOREIGN_KEYS if getattr(exhibition, f"{name}_id") is not None]
-    exhibition.full_clean(exclude=loaded, validate_unique=False)
+    loaded = {name for name in FOREIGN_KEYS if getattr(exhibition, f"{name}_id") is not None}
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        exhibition.full_clean(exclude=loaded, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    failed = set(errors) - {NON_FIELD_ERRORS}  # as full_clean(): constraints only over fields that passed
+    using = router.db_for_write(Exhibition, instance=exhibition)
+    for constraint in Exhibition._meta.constraints:
+        if constraint.name in MIRRORED_CONSTRAINTS:
+            continue
+        try:
+            constraint.validate(Exhibition, exhibition, exclude=failed, using=using)
+        except ValidationError as error:
+            fields = getattr(constraint, "fields", ())
+            if error.code == "unique" and len(fields) == 1:  # keyed by its field, as Model.validate_constraints()
+                errors.setdefault(fields[0], []).append(error)
+            else:
+                errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: bool, change_reason: str | None) -> None:

@@ -19,6 +19,25 @@ def _n(value: int) -> str:
     return number_format(value, force_grouping=True)
 
 
+# The database constraints (Exhibition.Meta.constraints) that model validation already checks with a
+# message naming a field: exhibition_errors() below, or the field's own validation in full_clean()
+# (choices, non-negative integers). Each maps to the field its message is keyed by. The services skip
+# Django's query-per-constraint re-check of exactly these (exhibitions.services._validate); every other
+# constraint is validated by Django as usual, and the database enforces them all.
+# tests/exhibitions/test_constraints.py checks each mapping against a row that violates the constraint.
+MIRRORED_CONSTRAINTS: dict[str, str] = {
+    "exhibition_end_not_before_start": "end_date",
+    "exhibition_gross_area_non_negative": "gross_area_m2",
+    "exhibition_net_area_non_negative": "net_area_m2",
+    "exhibition_net_area_not_above_gross": "net_area_m2",
+    "exhibition_outbound_has_destination_no_venue": "destination_country",  # or "venue"
+    "exhibition_has_a_name": "name_zh",
+    "exhibition_version_positive": "version",
+    "exhibition_status_valid": "status",
+    "exhibition_external_ref_unique": "external_ref",
+}
+
+
 def exhibition_errors(exhibition) -> dict[str, list]:
     """Cross-field checks on an unsaved or changed Exhibition; {} when everything is fine."""
     errors: dict[str, list] = {}
@@ -32,6 +51,9 @@ def exhibition_errors(exhibition) -> dict[str, list]:
 
     if not (exhibition.name_zh or "").strip() and not (exhibition.name_en or "").strip():
         add("name_zh", _("Give the exhibition a Chinese or an English name."), "name_missing")
+
+    if exhibition.version is not None and exhibition.version < 1:  # set by the services, never by input
+        add("version", _("The version must be 1 or more."), "version_not_positive")
 
     gross = exhibition.gross_area_m2
     venue = exhibition.venue if exhibition.venue_id else None
