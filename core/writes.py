@@ -3,28 +3,49 @@ then re-check inside the transaction that the saved row is within the actor's sc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models.query import EmptyQuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import ADD, CHANGE
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 NOT_ALLOWED = _("Only provincial staff may change reference data.")
 
+M = TypeVar("M", bound=models.Model)
 
-def reference_save(*, actor, instance: models.Model, data: dict[str, Any]) -> models.Model:
+
+def may(*, actor: User, model: type[models.Model], action: str, pk: Any = None) -> bool:
+    """Whether `actor` may do `action` on the row `pk` of `model` (pk None: on any row, e.g. add one).
+
+    The answer comes from the one scoping rule, `model.objects.for_user(actor, action)`.
+    """
+    queryset = model.objects.for_user(actor, action)  # type: ignore[attr-defined]
+    if pk is None:
+        return not isinstance(queryset, EmptyQuerySet)
+    return queryset.filter(pk=pk).exists()
+
+
+def require(*, actor: User, model: type[models.Model], action: str, pk: Any = None) -> None:
+    """PermissionDenied unless `may(...)`."""
+    if not may(actor=actor, model=model, action=action, pk=pk):
+        raise PermissionDenied(NOT_ALLOWED)
+
+
+def reference_save(*, actor: User, instance: M, data: dict[str, Any]) -> M:
     """Create (instance without pk) or update `instance` with `data` (field names → values)."""
     model = type(instance)
     action = CHANGE if instance.pk else ADD
     with transaction.atomic():
-        if instance.pk and not model.objects.for_user(actor, CHANGE).filter(pk=instance.pk).exists():
-            raise PermissionDenied(NOT_ALLOWED)
+        require(actor=actor, model=model, action=action, pk=instance.pk)
         for name, value in data.items():
             setattr(instance, name, value)
         instance.full_clean()
         instance.save()
-        if not model.objects.for_user(actor, action).filter(pk=instance.pk).exists():
-            raise PermissionDenied(NOT_ALLOWED)
+        require(actor=actor, model=model, action=action, pk=instance.pk)
     return instance

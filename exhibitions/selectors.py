@@ -1,13 +1,21 @@
-"""Reads of exhibitions: every list, export and detail starts here (scoped by `for_user`)."""
+"""Reads of exhibitions and their reference data: every list, export and detail starts here (scoped by
+`for_user`)."""
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, ExpressionWrapper
-from django.http import QueryDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 
 from core.roles import VIEW
 from exhibitions.filtersets import ExhibitionFilterSet
-from exhibitions.models import Exhibition
+from exhibitions.models import Batch, Brand, Exhibition, Organizer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from venues.models import Venue
 
 
 def counts_annotation(year: int | None) -> ExpressionWrapper:
@@ -18,11 +26,13 @@ def counts_annotation(year: int | None) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def exhibition_list(*, actor, filters: QueryDict | dict | None = None) -> tuple[ExhibitionFilterSet, object]:
-    """The filterset (for the form) and the filtered, annotated rows the actor may see.
+def exhibition_list(
+    *, actor: User, filters: Mapping[str, Any] | None = None
+) -> tuple[ExhibitionFilterSet, QuerySet[Exhibition]]:
+    """The filterset (for the form, and its errors) and the filtered, annotated rows the actor may see.
 
     The rows carry `counts_toward_target` computed in SQL and every foreign key the list shows, so
-    the page's query count does not depend on the number of rows.
+    the page's query count does not depend on the number of rows. Invalid filters give no rows.
     """
     base = Exhibition.objects.for_user(actor, VIEW).select_related("batch", "city", "venue", "organizer", "brand")
     filterset = ExhibitionFilterSet(filters if filters is not None else {}, queryset=base)
@@ -32,7 +42,7 @@ def exhibition_list(*, actor, filters: QueryDict | dict | None = None) -> tuple[
     return filterset, queryset
 
 
-def exhibition_get(*, actor, pk: int) -> Exhibition | None:
+def exhibition_get(*, actor: User, pk: int) -> Exhibition | None:
     return (
         Exhibition.objects.for_user(actor, VIEW)
         .select_related("batch", "city", "venue", "venue__city", "organizer", "brand", "created_by", "updated_by")
@@ -41,8 +51,34 @@ def exhibition_get(*, actor, pk: int) -> Exhibition | None:
     )
 
 
+def exhibition_recent(
+    *, actor: User, venue: Venue | None = None, organizer: Organizer | None = None, brand: Brand | None = None
+) -> QuerySet[Exhibition]:
+    """The 20 latest exhibitions at a venue, of an organiser or of a brand (their detail pages)."""
+    related = {"venue": venue, "organizer": organizer, "brand": brand}
+    return (
+        Exhibition.objects.for_user(actor, VIEW)
+        .filter(**{name: value for name, value in related.items() if value is not None})
+        .select_related("batch")
+        .order_by("-start_date", "-pk")[:20]
+    )
+
+
 def exhibition_history(*, exhibition: Exhibition) -> list[dict]:
     """Every recorded change, newest first: who, when, kind and the fields changed from → to."""
     from exhibitions.history import history_entries
 
     return history_entries(exhibition=exhibition)
+
+
+def batch_list(*, actor: User) -> QuerySet[Batch]:
+    """The four batches (四个一批), in their order."""
+    return Batch.objects.for_user(actor, VIEW)
+
+
+def organizer_list(*, actor: User) -> QuerySet[Organizer]:
+    return Organizer.objects.for_user(actor, VIEW).select_related("city")
+
+
+def brand_list(*, actor: User) -> QuerySet[Brand]:
+    return Brand.objects.for_user(actor, VIEW).select_related("city", "batch")

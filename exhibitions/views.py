@@ -26,11 +26,12 @@ from core.views import (
     ReferenceViewMixin,
     WorkspaceMixin,
 )
+from core.writes import may
 from exhibitions import exporting, importing
 from exhibitions.forms import BrandForm, DeleteForm, ExhibitionForm, ImportUploadForm, OrganizerForm
 from exhibitions.history import field_changes, related_names
 from exhibitions.models import Brand, Exhibition, Organizer
-from exhibitions.selectors import exhibition_get, exhibition_history, exhibition_list
+from exhibitions.selectors import exhibition_get, exhibition_history, exhibition_list, exhibition_recent
 from exhibitions.services import (
     VersionConflict,
     brand_save,
@@ -40,7 +41,7 @@ from exhibitions.services import (
     organizer_save,
 )
 from exhibitions.tables import BrandTable, ExhibitionTable, OrganizerTable
-from venues.models import Venue
+from venues.selectors import venue_list
 
 PER_PAGE = 50
 
@@ -134,8 +135,8 @@ class ExhibitionDetailView(WorkspaceMixin, View):
                 "history": exhibition_history(exhibition=exhibition),
                 "counts": is_counted(exhibition, rules),
                 "rules": rules,
-                "can_change": Exhibition.objects.for_user(request.user, CHANGE).filter(pk=pk).exists(),
-                "can_delete": Exhibition.objects.for_user(request.user, DELETE).filter(pk=pk).exists(),
+                "can_change": may(actor=request.user, model=Exhibition, action=CHANGE, pk=pk),
+                "can_delete": may(actor=request.user, model=Exhibition, action=DELETE, pk=pk),
             },
         )
 
@@ -177,7 +178,7 @@ class ExhibitionUpdateView(WorkspaceMixin, View):
         exhibition = exhibition_get(actor=request.user, pk=pk)
         if exhibition is None:
             raise Http404
-        if not Exhibition.objects.for_user(request.user, CHANGE).filter(pk=pk).exists():
+        if not may(actor=request.user, model=Exhibition, action=CHANGE, pk=pk):
             raise PermissionDenied
         return exhibition
 
@@ -247,7 +248,7 @@ class ExhibitionDeleteView(WorkspaceMixin, View):
         exhibition = exhibition_get(actor=request.user, pk=pk)
         if exhibition is None:
             raise Http404
-        if not Exhibition.objects.for_user(request.user, DELETE).filter(pk=pk).exists():
+        if not may(actor=request.user, model=Exhibition, action=DELETE, pk=pk):
             raise PermissionDenied
         return exhibition
 
@@ -290,8 +291,7 @@ class VenueOptionsView(WorkspaceMixin, View):
 
     def get(self, request):
         city = request.GET.get("city") or ""
-        venues = Venue.objects.for_user(request.user, "view").select_related("city")
-        venues = venues.filter(city_id=city) if city.isdigit() else venues.none()
+        venues = venue_list(actor=request.user, city_id=int(city))[1] if city.isdigit() else []
         return render(
             request, "exhibitions/_venue_options.html", {"venues": venues, "selected": request.GET.get("venue")}
         )
@@ -457,8 +457,7 @@ class OrganizerListView(OrganizerMixin, ReferenceListView):
 
 class OrganizerDetailView(OrganizerMixin, ReferenceDetailView):
     def extra(self, obj) -> dict:
-        rows = Exhibition.objects.for_user(self.request.user, "view").filter(organizer=obj).order_by("-start_date")[:20]
-        return {"exhibitions": rows}
+        return {"exhibitions": exhibition_recent(actor=self.request.user, organizer=obj)}
 
 
 class OrganizerEditView(OrganizerMixin, ReferenceEditView):
@@ -503,8 +502,7 @@ class BrandListView(BrandMixin, ReferenceListView):
 
 class BrandDetailView(BrandMixin, ReferenceDetailView):
     def extra(self, obj) -> dict:
-        rows = Exhibition.objects.for_user(self.request.user, "view").filter(brand=obj).order_by("-start_date")[:20]
-        return {"exhibitions": rows}
+        return {"exhibitions": exhibition_recent(actor=self.request.user, brand=obj)}
 
 
 class BrandEditView(BrandMixin, ReferenceEditView):

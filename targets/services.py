@@ -16,21 +16,28 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.roles import ADD, CHANGE
+from core.writes import require
 from targets.locking import lock_year
-from targets.models import ProgressDataMark, ProgressSnapshot, Target
+from targets.models import CityAllocation, ProgressDataMark, ProgressSnapshot, Target
 from targets.progress import compute_payload, read_inputs
 from targets.schema import validate_payload
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger("expoplan.progress")
 
@@ -247,3 +254,109 @@ def progress_prune(*, now: datetime | None = None) -> int:
     if deleted:
         logger.info("progress history pruned: %d snapshots deleted", deleted)
     return deleted
+
+
+# --- targets and their city allocations ---------------------------------------------------------------
+
+TARGET_FIELDS = (
+    "year",
+    "exhibitions",
+    "gross_area_m2",
+    "large_min_gross_area_m2",
+    "professional_venue_min_indoor_m2",
+    "is_demo",
+    "wording",
+    "source",
+)
+ALLOCATION_FIELDS = ("city", "exhibitions", "gross_area_m2")
+
+
+def target_save(
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    allocations: Sequence[Mapping[str, Any]] | None,
+    target: Target | None = None,
+) -> Target:
+    """Create (`target` None) or change a year's Target with `data` (field names → values) and, unless
+    `allocations` is None, replace its city allocations with `allocations` (each {"city": City,
+    "exhibitions": int, "gross_area_m2": int}; a city left out loses its allocation).
+
+    The one write path of targets: the targets page and the API call it. Atomic. Bad data raises
+    ValidationError keyed by field name, an allocation's under "allocations.<index>.<field>" with a
+    message naming the city; nothing is written. The scope (`Target.objects.for_user(actor, action)`:
+    provincial staff) is checked before and again inside the transaction after the save, which is
+    rolled back when the saved target is outside it. Progress recompute requests follow from the model
+    signals (targets/signals.py).
+    """
+    from django.utils.translation import gettext as _
+
+    unknown = sorted(set(data) - set(TARGET_FIELDS))
+    unknown += [
+        f"allocations.{index}.{name}"
+        for index, item in enumerate(allocations or ())
+        for name in sorted(set(item) - set(ALLOCATION_FIELDS))
+    ]
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
+    action = CHANGE if target is not None and target.pk else ADD
+    with transaction.atomic():
+        require(actor=actor, model=Target, action=action, pk=target.pk if action == CHANGE else None)
+        # The stored row, locked: the caller's instance may carry a form's unsaved changes.
+        target = Target.objects.select_for_update().get(pk=target.pk) if action == CHANGE else Target()
+        for name, value in data.items():
+            setattr(target, name, value)
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            target.full_clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        rows = _allocation_rows(target, allocations, errors) if allocations is not None else None
+        if errors:
+            raise ValidationError(errors)
+        target.save()
+        if rows is not None:
+            kept = [allocation.pk for allocation, _changed in rows if allocation.pk]
+            CityAllocation.objects.filter(target=target).exclude(pk__in=kept).delete()
+            for allocation, changed in rows:
+                if changed:
+                    allocation.target = target
+                    allocation.save()
+        require(actor=actor, model=Target, action=action, pk=target.pk)
+    return target
+
+
+def _allocation_rows(
+    target: Target, allocations: Sequence[Mapping[str, Any]], errors: dict[str, list[ValidationError]]
+) -> list[tuple[CityAllocation, bool]]:
+    """The allocations to keep, as (row, changed), each validated; problems are added to `errors`."""
+    from django.utils.translation import gettext as _
+
+    existing = {a.city_id: a for a in CityAllocation.objects.filter(target_id=target.pk)} if target.pk else {}
+    rows: list[tuple[CityAllocation, bool]] = []
+    seen: set[int] = set()
+    for index, item in enumerate(allocations):
+        city = item.get("city")
+        if city is not None and city.pk in seen:
+            errors.setdefault(f"allocations.{index}.city", []).append(
+                ValidationError(_("City %(city)s is allocated twice.") % {"city": city.slug}, code="duplicate")
+            )
+            continue
+        allocation = existing.get(city.pk) if city is not None else None
+        allocation = allocation or CityAllocation(target_id=target.pk)
+        before = (allocation.exhibitions, allocation.gross_area_m2)
+        for name, value in item.items():
+            setattr(allocation, name, value)
+        try:
+            # The target may be new (saved after validation); a given city is a loaded row.
+            allocation.full_clean(exclude=["target", *(["city"] if city is not None else [])])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                key = f"allocations.{index}" + ("" if name == "__all__" else f".{name}")
+                errors.setdefault(key, []).extend(ValidationError(f"{city or '—'}: {m}") for m in messages)
+            continue
+        if city is not None:
+            seen.add(city.pk)
+        changed = allocation.pk is None or before != (allocation.exhibitions, allocation.gross_area_m2)
+        rows.append((allocation, changed))
+    return rows

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,10 +12,20 @@ from django.views import View
 
 from core.roles import CHANGE, VIEW
 from core.views import WorkspaceMixin
-from core.writes import reference_save
 from targets.forms import AllocationFormSet, TargetForm, allocation_check
 from targets.models import CityAllocation, Target
-from venues.models import City
+from targets.services import ALLOCATION_FIELDS, target_save
+from venues.selectors import city_list
+
+
+def _add_errors(form, rows: list, error: ValidationError) -> None:
+    """target_save's errors onto the form and the allocation rows ("allocations.<index>.<field>")."""
+    for key, texts in error.message_dict.items():
+        owner, name = form, key
+        if key.startswith("allocations."):
+            _prefix, index, *field = key.split(".")
+            owner, name = rows[int(index)], field[0] if field else None
+        owner.add_error(name if name in owner.fields else None, texts)
 
 
 def _check_for(target: Target) -> dict:
@@ -88,13 +97,13 @@ class TargetEditView(WorkspaceMixin, View):
         form = TargetForm(instance=target)
         initial = []
         if target.pk is None:
-            initial = [{"city": c.pk} for c in City.objects.all()]
+            initial = [{"city": c.pk} for c in city_list(actor=request.user)]
         formset = AllocationFormSet(instance=target, initial=initial)
         if initial:
             formset.extra = len(initial)
         else:
             allocated = set(target.allocations.values_list("city_id", flat=True))
-            missing = [{"city": c.pk} for c in City.objects.exclude(pk__in=allocated)]
+            missing = [{"city": c.pk} for c in city_list(actor=request.user).exclude(pk__in=allocated)]
             formset = AllocationFormSet(instance=target, initial=missing)
             formset.extra = len(missing)
         return self.render_form(request, {"form": form, "formset": formset, "target": target})
@@ -104,22 +113,14 @@ class TargetEditView(WorkspaceMixin, View):
         form = TargetForm(request.POST, instance=target)
         formset = AllocationFormSet(request.POST, instance=target)
         if form.is_valid() and formset.is_valid():
+            rows = [
+                f for f in formset.forms if f.cleaned_data.get("city") is not None and not f.cleaned_data.get("DELETE")
+            ]
+            allocations = [{name: f.cleaned_data[name] for name in ALLOCATION_FIELDS} for f in rows]
             try:
-                with transaction.atomic():
-                    fresh = Target.objects.get(pk=target.pk) if target.pk else Target()
-                    saved = reference_save(actor=request.user, instance=fresh, data=form.cleaned_data)
-                    formset.instance = saved
-                    items = formset.save(commit=False)
-                    for obj in formset.deleted_objects:
-                        obj.delete()
-                    for item in items:
-                        item.target = saved
-                        reference_save(actor=request.user, instance=item, data={})
+                saved = target_save(actor=request.user, target=target, data=form.cleaned_data, allocations=allocations)
             except ValidationError as error:
-                for name, errors in getattr(error, "error_dict", {None: error.error_list}).items():
-                    form.add_error(name if name in form.fields else None, errors)
-            except PermissionDenied:
-                raise
+                _add_errors(form, rows, error)
             else:
                 check = _check_for(saved)
                 if check["matches"]:

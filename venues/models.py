@@ -19,6 +19,8 @@ class City(BilingualNameMixin, models.Model):
     is_core = models.BooleanField(_("dual core"), default=False, help_text=_("Shenyang and Dalian"))
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["sort_order", "slug"]
         verbose_name = _("city")

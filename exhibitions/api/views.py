@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -8,14 +10,13 @@ from rest_framework.response import Response
 
 from core.api.conditional import etag_matches
 from core.api.exceptions import Conflict, PreconditionFailed
-from core.api.plumbing import ScopedPermission
+from core.api.plumbing import ScopedPermission, StrictOrderingFilter
 from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
-from core.roles import scope_reference_data
 from exhibitions.api.serializers import BatchSerializer, BrandSerializer, ExhibitionSerializer, OrganizerSerializer
 from exhibitions.filtersets import ExhibitionFilterSet
 from exhibitions.models import Batch, Brand, Exhibition, Organizer
-from exhibitions.selectors import counts_annotation
+from exhibitions.selectors import batch_list, brand_list, exhibition_get, exhibition_list, organizer_list
 from exhibitions.services import VersionConflict, exhibition_create, exhibition_delete, exhibition_update
 
 IF_MATCH = OpenApiParameter(
@@ -31,14 +32,15 @@ IF_MATCH = OpenApiParameter(
 class BatchViewSet(ReadOnlyScopedViewSet):
     """The four batches (四个一批)."""
 
+    model = Batch
     serializer_class = BatchSerializer
     permission_classes = [ScopedPermission]
     lookup_field = "code"
     pagination_class = None
     filter_backends: list = []
 
-    def scoped_queryset(self, action: str):
-        return scope_reference_data(Batch.objects.all(), self.request.user, action)
+    def get_queryset(self):
+        return batch_list(actor=self.request.user)
 
 
 class OrganizerViewSet(ReadOnlyScopedViewSet):
@@ -47,9 +49,11 @@ class OrganizerViewSet(ReadOnlyScopedViewSet):
     model = Organizer
     serializer_class = OrganizerSerializer
     permission_classes = [ScopedPermission]
-    select_related = ("city",)
     ordering_fields = ["name_zh", "updated_at", "id"]
     ordering = ["name_zh", "id"]
+
+    def get_queryset(self):
+        return organizer_list(actor=self.request.user)
 
 
 @document_lookup("slug", OpenApiTypes.STR, "Brand slug.")
@@ -60,9 +64,11 @@ class BrandViewSet(ReadOnlyScopedViewSet):
     serializer_class = BrandSerializer
     permission_classes = [ScopedPermission]
     lookup_field = "slug"
-    select_related = ("city", "batch")
     ordering_fields = ["slug", "updated_at", "id"]
     ordering = ["slug", "id"]
+
+    def get_queryset(self):
+        return brand_list(actor=self.request.user)
 
 
 @extend_schema_view(
@@ -83,16 +89,29 @@ class ExhibitionViewSet(ScopedModelViewSet):
     model = Exhibition
     serializer_class = ExhibitionSerializer
     permission_classes = [ScopedPermission]
-    select_related = ("batch", "city", "venue", "brand", "organizer")
-    filterset_class = ExhibitionFilterSet
+    filterset_class = ExhibitionFilterSet  # applied by exhibition_list; named here for the schema
     ordering_fields = ["start_date", "gross_area_m2", "name_zh", "updated_at", "id"]
     ordering = ["start_date", "id"]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
-            return queryset
-        return queryset.annotate(counts_toward_target=counts_annotation(None))
+            return Exhibition.objects.none()
+        filterset, queryset = exhibition_list(actor=self.request.user, filters=self.request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        # The selector filtered the rows with the FilterSet (as for the HTML list): only the ordering is left.
+        return StrictOrderingFilter().filter_queryset(self.request, queryset, self)
+
+    def get_object(self):
+        pk = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        exhibition = exhibition_get(actor=self.request.user, pk=int(pk)) if pk.isdigit() else None
+        if exhibition is None:
+            raise Http404
+        self.check_object_permissions(self.request, exhibition)
+        return exhibition
 
     def list_validators(self, queryset):
         # `counts` follows the thresholds on the years' targets: a changed target changes the list's ETag.

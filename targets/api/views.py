@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +15,6 @@ from rest_framework.views import APIView
 from core.api.conditional import make_etag, not_modified, not_modified_response, set_validators
 from core.api.plumbing import ApiPagination, ScopedPermission
 from core.api.views import ScopedModelViewSet, document_lookup
-from core.roles import VIEW
-from core.writes import reference_save
 from targets.api.serializers import (
     HISTORY_KEYS,
     PROGRESS_KEYS,
@@ -26,16 +23,8 @@ from targets.api.serializers import (
     ProgressSerializer,
     TargetSerializer,
 )
-from targets.models import CityAllocation, Target
-
-
-def _request_recompute(*years: int) -> None:
-    try:
-        from targets.services import progress_request_recompute
-    except ImportError:  # pragma: no cover - the progress engine is optional for the API
-        return
-    for year in sorted(set(years)):
-        progress_request_recompute(year=year)
+from targets.models import Target
+from targets.services import target_save
 
 
 @document_lookup("year", OpenApiTypes.INT, "The target's year, e.g. 2024.")
@@ -57,32 +46,19 @@ class TargetViewSet(ScopedModelViewSet):
     def object_validators(self, obj):
         return None, obj.updated_at if obj else None
 
-    def _save(self, serializer, target: Target) -> Target:
+    def _save(self, serializer, target: Target | None) -> Target:
         data = dict(serializer.validated_data)
         allocations = data.pop("allocations", None)
-        old_year = target.year
         try:
-            with transaction.atomic():
-                saved = reference_save(actor=self.request.user, instance=target, data=data)
-                if allocations is not None:
-                    keep = {item["city"].pk for item in allocations}
-                    CityAllocation.objects.filter(target=saved).exclude(city_id__in=keep).delete()
-                    existing = {a.city_id: a for a in CityAllocation.objects.filter(target=saved)}
-                    for index, item in enumerate(allocations):
-                        allocation = existing.get(item["city"].pk) or CityAllocation(target=saved)
-                        try:
-                            reference_save(actor=self.request.user, instance=allocation, data=item)
-                        except DjangoValidationError as error:
-                            raise DjangoValidationError({f"allocations.{index}": error.messages}) from error
+            saved = target_save(actor=self.request.user, target=target, data=data, allocations=allocations)
         except DjangoValidationError as error:
             self.raise_service_errors(error)
-        _request_recompute(*(y for y in (old_year, saved.year) if y))
-        return Target.objects.prefetch_related("allocations__city").get(pk=saved.pk)
+        return self.get_queryset().get(pk=saved.pk)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        saved = self._save(serializer, Target())
+        saved = self._save(serializer, None)
         return Response(self.get_serializer(saved).data, status=201)
 
     def update(self, request, *args, **kwargs):
@@ -195,7 +171,6 @@ class ProgressHistoryView(_ProgressBase):
         return set_validators(response, etag, last if isinstance(last, dt.datetime) else None)
 
     def _city_exists(self, slug: str) -> bool:
-        from core.roles import scope_reference_data
-        from venues.models import City
+        from venues.selectors import city_get
 
-        return scope_reference_data(City.objects.all(), self.request.user, VIEW).filter(slug=slug).exists()
+        return city_get(actor=self.request.user, slug=slug) is not None

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
+from django.http import Http404
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
-from core.api.plumbing import ScopedPermission
+from core.api.plumbing import ScopedPermission, StrictOrderingFilter
 from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
-from core.roles import scope_reference_data
 from venues.api.serializers import CitySerializer, VenueSerializer
+from venues.filtersets import VenueFilterSet
 from venues.models import City, Venue
+from venues.selectors import city_list, venue_get, venue_list
 from venues.services import venue_save
 
 
@@ -20,30 +21,15 @@ from venues.services import venue_save
 class CityViewSet(ReadOnlyScopedViewSet):
     """Cities and zones of the province (reference data; every role reads)."""
 
+    model = City
     serializer_class = CitySerializer
     permission_classes = [ScopedPermission]
     lookup_field = "slug"
     pagination_class = None
     filter_backends: list = []
 
-    def scoped_queryset(self, action: str):
-        return scope_reference_data(City.objects.all(), self.request.user, action)
-
-
-class VenueFilterSet(django_filters.FilterSet):
-    city = django_filters.ModelMultipleChoiceFilter(
-        field_name="city__slug",  # django-filter builds {field_name: value.slug}
-        to_field_name="slug",
-        queryset=City.objects.all(),
-        label=_("City slug (repeatable)."),
-    )
-    is_professional = django_filters.BooleanFilter(label=_("Only professional venues (true) or the others (false)."))
-    kind = django_filters.MultipleChoiceFilter(choices=Venue.Kind.choices, label=_("Kind (repeatable)."))
-    status = django_filters.MultipleChoiceFilter(choices=Venue.Status.choices, label=_("Status (repeatable)."))
-
-    class Meta:
-        model = Venue
-        fields: list[str] = []
+    def get_queryset(self):
+        return city_list(actor=self.request.user)
 
 
 @extend_schema_view(
@@ -57,11 +43,30 @@ class VenueViewSet(ScopedModelViewSet):
     model = Venue
     serializer_class = VenueSerializer
     permission_classes = [ScopedPermission]
-    select_related = ("city",)
-    filterset_class = VenueFilterSet
+    filterset_class = VenueFilterSet  # applied by venue_list; named here for the schema
     ordering_fields = ["slug", "indoor_area_m2", "updated_at", "id"]
     ordering = ["city__sort_order", "slug", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Venue.objects.none()
+        filterset, queryset = venue_list(actor=self.request.user, filters=self.request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        # The selector filtered the rows with the FilterSet: only the ordering is left.
+        return StrictOrderingFilter().filter_queryset(self.request, queryset, self)
+
+    def get_object(self):
+        pk = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        venue = venue_get(actor=self.request.user, pk=int(pk)) if pk.isdigit() else None
+        if venue is None:
+            raise Http404
+        self.check_object_permissions(self.request, venue)
+        return venue
 
     def _save(self, serializer, venue: Venue):
         try:
