@@ -29,6 +29,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy $(wildcard */services.py */selectors.py) core/writes.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -15,15 +15,20 @@ figures are refreshed by the targets app's model signals (targets/signals.py) af
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import ADD, CHANGE, DELETE
-from exhibitions.models import Exhibition
+from core.writes import may, reference_save
+from exhibitions.models import Brand, Exhibition, Organizer
 from exhibitions.validators import MIRRORED_CONSTRAINTS, venue_overlap
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Fields a caller may set through `data` (model field names; foreign keys as model instances).
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -72,15 +77,16 @@ OUT_OF_SCOPE = _(
 )
 
 
-def _apply(exhibition: Exhibition, data: dict[str, Any]) -> None:
+def _apply(exhibition: Exhibition, data: Mapping[str, Any]) -> None:
     unknown = sorted(set(data) - set(EDITABLE_FIELDS))
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in unknown})
     for name, value in data.items():
         setattr(exhibition, name, value)
-    if "venue" in data and "city" not in data and exhibition.venue_id is not None and not exhibition.is_outbound:
+    venue = exhibition.venue if "venue" in data and "city" not in data and not exhibition.is_outbound else None
+    if venue is not None:
         # City of an event is its venue's city (SPEC §3); a given city that differs is reported by the validators.
-        exhibition.city_id = exhibition.venue.city_id
+        exhibition.city_id = venue.city_id
 
 
 FOREIGN_KEYS = ("batch", "brand", "city", "venue", "organizer", "created_by", "updated_by")
@@ -107,9 +113,10 @@ def _validate(exhibition: Exhibition) -> None:
         if constraint.name in MIRRORED_CONSTRAINTS:
             continue
         try:
-            constraint.validate(Exhibition, exhibition, exclude=failed, using=using)
+            # BaseConstraint.validate() is Django's documented API; django-stubs 5.2.9 does not declare it.
+            constraint.validate(Exhibition, exhibition, exclude=failed, using=using)  # type: ignore[attr-defined]
         except ValidationError as error:
-            fields = getattr(constraint, "fields", ())
+            fields: Sequence[str] = getattr(constraint, "fields", ())
             if error.code == "unique" and len(fields) == 1:  # keyed by its field, as Model.validate_constraints()
                 errors.setdefault(fields[0], []).append(error)
             else:
@@ -118,7 +125,9 @@ def _validate(exhibition: Exhibition) -> None:
         raise ValidationError(errors)
 
 
-def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: bool, change_reason: str | None) -> None:
+def _check_and_save(
+    exhibition: Exhibition, *, actor: User, confirm_over_capacity: bool, change_reason: str | None
+) -> None:
     _validate(exhibition)
     if not confirm_over_capacity:
         overlap = venue_overlap(exhibition)
@@ -127,9 +136,10 @@ def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: boo
                 {"confirm_over_capacity": ValidationError(overlap.message(), code="venue_over_capacity")}
             )
     exhibition.updated_by = actor if getattr(actor, "pk", None) else None
-    exhibition._history_user = exhibition.updated_by
+    # django-simple-history reads who and why from these attributes of the instance being saved.
+    exhibition._history_user = exhibition.updated_by  # type: ignore[attr-defined]
     if change_reason:
-        exhibition._change_reason = change_reason
+        exhibition._change_reason = change_reason  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             exhibition.save()
@@ -140,14 +150,14 @@ def _check_and_save(exhibition: Exhibition, *, actor, confirm_over_capacity: boo
         ) from exc
 
 
-def _in_scope(*, actor, pk: int, action: str) -> bool:
-    return Exhibition.objects.for_user(actor, action).filter(pk=pk).exists()
+def _in_scope(*, actor: User, pk: int, action: str) -> bool:
+    return may(actor=actor, model=Exhibition, action=action, pk=pk)
 
 
 def exhibition_create(
     *,
-    actor,
-    data: dict[str, Any],
+    actor: User,
+    data: Mapping[str, Any],
     confirm_over_capacity: bool = False,
     change_reason: str | None = None,
 ) -> Exhibition:
@@ -165,7 +175,7 @@ def exhibition_create(
     return exhibition
 
 
-def _locked_in_scope(*, actor, exhibition: Exhibition, action: str) -> Exhibition:
+def _locked_in_scope(*, actor: User, exhibition: Exhibition, action: str) -> Exhibition:
     current = Exhibition.objects.for_user(actor, action).select_for_update().filter(pk=exhibition.pk).first()
     if current is None:
         if Exhibition.objects.filter(pk=exhibition.pk).exists():
@@ -176,9 +186,9 @@ def _locked_in_scope(*, actor, exhibition: Exhibition, action: str) -> Exhibitio
 
 def exhibition_update(
     *,
-    actor,
+    actor: User,
     exhibition: Exhibition,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     expected_version: int | None,
     confirm_over_capacity: bool = False,
     change_reason: str | None = None,
@@ -196,25 +206,21 @@ def exhibition_update(
     return current
 
 
-def exhibition_delete(*, actor, exhibition: Exhibition, expected_version: int | None = None) -> None:
+def exhibition_delete(*, actor: User, exhibition: Exhibition, expected_version: int | None = None) -> None:
     """Delete `exhibition` (recorded in its history with the actor)."""
     with transaction.atomic():
         current = _locked_in_scope(actor=actor, exhibition=exhibition, action=DELETE)
         if expected_version is not None and current.version != expected_version:
             raise VersionConflict(current=current, expected_version=expected_version)
-        current._history_user = actor if getattr(actor, "pk", None) else None
+        current._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
         current.delete()
 
 
-def organizer_save(*, actor, organizer, data: dict[str, Any]):
+def organizer_save(*, actor: User, organizer: Organizer, data: dict[str, Any]) -> Organizer:
     """Create or update an organiser (staff only)."""
-    from core.writes import reference_save
-
     return reference_save(actor=actor, instance=organizer, data=data)
 
 
-def brand_save(*, actor, brand, data: dict[str, Any]):
+def brand_save(*, actor: User, brand: Brand, data: dict[str, Any]) -> Brand:
     """Create or update a brand (staff only)."""
-    from core.writes import reference_save
-
     return reference_save(actor=actor, instance=brand, data=data)

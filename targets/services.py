@@ -299,11 +299,12 @@ def target_save(
     ]
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in unknown})
-    action = CHANGE if target is not None and target.pk else ADD
+    pk = target.pk if target is not None else None
+    action = CHANGE if pk else ADD
     with transaction.atomic():
-        require(actor=actor, model=Target, action=action, pk=target.pk if action == CHANGE else None)
+        require(actor=actor, model=Target, action=action, pk=pk)
         # The stored row, locked: the caller's instance may carry a form's unsaved changes.
-        target = Target.objects.select_for_update().get(pk=target.pk) if action == CHANGE else Target()
+        target = Target.objects.select_for_update().get(pk=pk) if pk else Target()
         for name, value in data.items():
             setattr(target, name, value)
         errors: dict[str, list[ValidationError]] = {}
