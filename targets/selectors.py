@@ -90,8 +90,8 @@ def snapshot_get(*, year: int, snapshot_id: int | None = None) -> ProgressSnapsh
         )
     snapshot = snapshot_latest(year=year)
     if snapshot is None:
-        progress_recompute(year=year, force=False)
-        snapshot = snapshot_latest(year=year)
+        computed = progress_recompute(year=year, force=False)
+        snapshot = snapshot_latest(year=year) or computed
     return snapshot
 
 
