@@ -32,13 +32,6 @@ ROLE_PRIORITY = (Role.STAFF, Role.CITY_OFFICIAL, Role.API_CLIENT)
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 
 
-def role_from_group(user, group_name: str | None) -> Role | None:
-    """The role of an active user whose highest-priority role group is `group_name` (None: no group)."""
-    if user.is_superuser:
-        return Role.STAFF
-    return next((role for role in ROLE_PRIORITY if GROUP_NAMES[role] == group_name), None)
-
-
 def role_of(user) -> Role | None:
     """The user's role; superusers act as provincial staff. Cached on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:
