@@ -187,8 +187,9 @@ SPECTACULAR_SETTINGS = {
         "Requests are limited per user/token (EXPOPLAN_API_THROTTLE_RATE, default 1000/hour): 429 with Retry-After. "
         'Every error has one shape: `{"error": {"status", "code", "message", "fields"}}`.'
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.0.0",  # PEP 440; core.api.schema.pin_version keeps drf-spectacular from appending " (v1)"
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,  # every operation whoever asks (the schema is the same document as docs/openapi.yaml)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -199,8 +200,12 @@ SPECTACULAR_SETTINGS = {
         "ExhibitionStatusEnum": "exhibitions.models.Exhibition.Status",
         "VenueStatusEnum": "venues.models.Venue.Status",
     },
+    # English unless asked otherwise (core.api.schema.SchemaView); `make schema` writes docs/openapi.yaml.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.pin_version",
+        "core.api.schema.language_neutral_names",
+        "core.api.schema.require_response_fields",
         "core.api.schema.add_error_responses",
     ],
 }

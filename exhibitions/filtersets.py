@@ -1,18 +1,42 @@
 """FilterSets shared by the HTML exhibition list, its exports and the API (one set of names)."""
 
+import re
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from exhibitions.models import Batch, Exhibition
 from venues.models import City, Venue
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (year=2024.5 is refused with a message, not read as a decimal)."""
+class WholeNumberField(forms.IntegerField):
+    """Digits only: Django's IntegerField also reads `2026.0` as 2026, which a typed client never sends."""
 
-    field_class = forms.IntegerField
+    digits = re.compile(r"\s*[+-]?\d+\s*")
+
+    def to_python(self, value):
+        if value not in self.empty_values and not self.digits.fullmatch(str(value)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number: `year=2024.5` and `year=2026.0` are refused with a message naming the filter.
+
+    Documented as an integer with its bounds (a NumberFilter alone is documented as a `number`).
+    """
+
+    field_class = WholeNumberField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schema = {"type": "integer", "description": self.label}
+        bounds = {"minimum": self.extra.get("min_value"), "maximum": self.extra.get("max_value")}
+        extend_schema_field(schema | {key: value for key, value in bounds.items() if value is not None})(self)
 
 
 class ExhibitionFilterSet(django_filters.FilterSet):
