@@ -10,6 +10,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH")
+os.environ.setdefault("DJANGO_ENV_FILE", "")  # tests never read a developer's .env (config/env.py)
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import CACHES, REDIS_URL  # noqa: E402

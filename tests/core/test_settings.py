@@ -13,9 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(argv: list[str], **env_overrides: str) -> subprocess.CompletedProcess:
-    """`argv` under this Python with none of the project's variables set (a bare checkout) but these."""
+    """`argv` under this Python with none of the project's variables set (a bare checkout: no .env either,
+    whatever `make run` wrote into this one) but these."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env["EXPOPLAN_VAR_DIR"] = os.environ.get("EXPOPLAN_VAR_DIR", str(ROOT / "var"))
+    env["DJANGO_ENV_FILE"] = ""
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
@@ -96,3 +98,30 @@ def test_source_only_commands_run_on_a_bare_checkout_but_a_server_still_refuses(
     out = run(["manage.py", "check"])  # anything that may serve or touch data: the production refusal stands
     assert out.returncode != 0
     assert "DJANGO_SECRET_KEY" in out.stderr
+
+
+def test_make_run_env_file_lets_commands_run_and_the_environment_wins(tmp_path):
+    """`make run` writes a .env (DJANGO_DEBUG=true, a generated key) that config/env.py reads, so
+    manage.py commands run in the checkout without extra variables; a variable that is set wins."""
+    from config.env import write_development_env
+
+    env_file = tmp_path / ".env"
+    assert write_development_env(env_file)
+    first = env_file.read_text()
+    assert not write_development_env(env_file)  # written once, never overwritten
+    assert env_file.read_text() == first
+    assert "DJANGO_DEBUG=true" in first and DEV_SECRET_KEY not in first
+    assert env_file.stat().st_mode & 0o077 == 0
+    key = next(line.split("=", 1)[1] for line in first.splitlines() if line.startswith("DJANGO_SECRET_KEY="))
+
+    out = run(["manage.py", "check"], DJANGO_ENV_FILE=str(env_file))
+    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_python(SHOW + f"print(s.DEBUG, s.SECRET_KEY == {key!r})", DJANGO_ENV_FILE=str(env_file))
+    assert out.stdout.split() == ["True", "True"], out.stderr
+    out = run_python(SHOW + "print(s.DEBUG)", DJANGO_ENV_FILE=str(env_file), DJANGO_DEBUG="false")
+    assert out.stdout.split() == ["False"], out.stderr  # the environment wins over the file
+
+
+def test_env_file_is_neither_committed_nor_built_into_the_image():
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
