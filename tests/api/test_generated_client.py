@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
@@ -73,8 +74,10 @@ def staff_token(transactional_db) -> str:
     from exhibitions.demo import seed_demo_year
     from targets.services import progress_recompute
 
-    seed_demo_year(year=YEAR, count=150, seed=11, as_of=dt.date(YEAR, 6, 30))
-    progress_recompute(year=YEAR, as_of=dt.date(YEAR, 6, 30))
+    # The demo year (Asia/Shanghai), and the one docs/api.md's example takes (the machine's date).
+    for year in {YEAR, dt.date.today().year}:
+        seed_demo_year(year=year, count=150, seed=11, as_of=dt.date(year, 6, 30))
+        progress_recompute(year=year, as_of=dt.date(year, 6, 30))
     user = user_set_role(username="integrator-staff", role=Role.STAFF, password="pw-for-tests-123")
     return Token.objects.get_or_create(user=user)[0].key
 
@@ -90,3 +93,15 @@ def test_generated_client_runs_the_scenario(client_python, live_server, staff_to
     out = _run([client_python, SCENARIO], env=env, cwd=client_python.parent)
     assert "scenario passed" in out.stdout
     assert time.perf_counter() - started < 60
+
+
+def test_the_docs_example_runs_as_shown(client_python, live_server, staff_token, tmp_path):
+    """docs/api.md's generated-client example, unchanged but for the server's address."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    (example,) = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if PACKAGE in block]
+    assert '"http://127.0.0.1:8000"' in example
+    script = tmp_path / "example.py"
+    script.write_text(example.replace('"http://127.0.0.1:8000"', repr(live_server.url)), encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", ""), "EXPOPLAN_TOKEN": staff_token}
+    out = _run([client_python, script], env=env, cwd=tmp_path)
+    assert "version_conflict - current version 2" in out.stdout
