@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "core.api.schema.language_neutral_names",
         "core.api.schema.require_response_fields",
         "core.api.schema.add_error_responses",
+        "core.api.schema.add_rate_limit_headers",
     ],
 }
 

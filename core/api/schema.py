@@ -8,6 +8,7 @@ client can trust (drf-spectacular; `SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 - `require_response_fields`: every property of a response component is required (serializers write every
   field on every row, null where allowed), so a client does not type them as optional.
 - `add_error_responses`: the Error component and every status code an operation can answer.
+- `add_rate_limit_headers`: the `RateLimit-*` headers every API response carries.
 
 The schema is English unless the request asks for Chinese (`SchemaView`).
 """
@@ -154,8 +155,8 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
 
     Every operation: 400 (query parameters or body), 401, 403, 404, 406 (Accept), 429; GETs 304.
     A body: 415. Creates and updates: 409 (a collision, or a stale body `version`). An operation taking
-    `If-Match`: 412 when it is stale, and for updates and deletes 428 when neither it nor a body `version`
-    is given. (405 answers a method that has no operation, so no operation declares it.)
+    `If-Match`: 412 when it is stale, and for updates (PUT, PATCH) 428 when neither it nor a body
+    `version` is given. (405 answers a method that has no operation, so no operation declares it.)
     """
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for _path, method, operation in _operations(result):
@@ -167,12 +168,33 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             codes.append("409")
         if any(p.get("in") == "header" and p["name"].lower() == "if-match" for p in operation.get("parameters", [])):
             codes.append("412")
-            if method in {"put", "patch", "delete"}:
+            if method in {"put", "patch"}:
                 codes.append("428")
         for code in sorted(codes):
             responses.setdefault(code, _error(code))
         if method == "get":
             responses.setdefault("304", {"description": DESCRIPTIONS["304"]})
+    return result
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Requests allowed in the window (EXPOPLAN_API_THROTTLE_RATE, per user or token).",
+    "RateLimit-Remaining": "Requests left in the current window.",
+    "RateLimit-Reset": "Seconds until one more request is allowed.",
+}
+
+
+def add_rate_limit_headers(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: every response of every operation carries the RateLimit-* headers
+    (draft-ietf-httpapi-ratelimit-headers; core.api.views.ApiViewMixin sets them), as components."""
+    components = result.setdefault("components", {}).setdefault("headers", {})
+    for name, description in RATE_LIMIT_HEADERS.items():
+        components[name] = {"schema": {"type": "integer", "minimum": 0}, "required": True, "description": description}
+    for _path, _method, operation in _operations(result):
+        for response in operation.get("responses", {}).values():
+            headers = response.setdefault("headers", {})
+            for name in RATE_LIMIT_HEADERS:
+                headers.setdefault(name, {"$ref": f"#/components/headers/{name}"})
     return result
 
 
