@@ -6,7 +6,7 @@ Included by config/urls.py at `api/v1/` with namespace "v1" (NamespaceVersioning
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from core.api.views import api_not_found
+from core.api.views import ApiNotFound
 from exhibitions.api.views import BatchViewSet, BrandViewSet, ExhibitionViewSet, OrganizerViewSet
 from targets.api.views import ProgressHistoryView, ProgressView, TargetViewSet
 from venues.api.views import CityViewSet, VenueViewSet
@@ -25,5 +25,5 @@ urlpatterns = [
     path("progress/", ProgressView.as_view(), name="progress"),
     path("progress/history/", ProgressHistoryView.as_view(), name="progress-history"),
     *router.urls,
-    re_path(r"^(.*/)?$", api_not_found, name="not-found"),
+    re_path(r"^(.*/)?$", ApiNotFound.as_view(), name="not-found"),  # any other path: the JSON 404
 ]

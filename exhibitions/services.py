@@ -6,9 +6,11 @@ Every function is keyword-only and atomic:
   on the saved row with the one scoping rule, `Exhibition.objects.for_user(actor, action)`, and rolled
   back when the saved object left the scope (e.g. a city official setting status "held");
 - `exhibition_update`/`exhibition_delete` with `expected_version` raise VersionConflict when somebody
-  else saved in between (optimistic locking on `Exhibition.version`);
+  else saved in between (optimistic locking on `Exhibition.version`); an update that changes no field
+  writes nothing (same version, no history record, no recompute request);
 - a venue shared on overlapping dates beyond its capacity raises ValidationError on
-  "confirm_over_capacity" unless `confirm_over_capacity=True`.
+  "confirm_over_capacity" unless `confirm_over_capacity=True` (on update only when the change touches
+  the venue, the dates, the gross area, the status or the outbound flag).
 History (who, when, before → after) is recorded by django-simple-history for every write; progress
 figures are refreshed by the targets app's model signals (targets/signals.py) after commit.
 """
@@ -184,6 +186,18 @@ def _locked_in_scope(*, actor: User, exhibition: Exhibition, action: str) -> Exh
     return current
 
 
+# What decides whether a venue is shared beyond its capacity (exhibitions.validators.venue_overlap): an
+# update touching none of these cannot make the overlap worse, so it needs no new confirmation.
+OVERLAP_FIELDS: frozenset[str] = frozenset(
+    {"venue", "start_date", "end_date", "gross_area_m2", "status", "is_outbound"}
+)
+
+
+def _stored_values(exhibition: Exhibition) -> dict[str, Any]:
+    """The editable fields' values as stored (foreign keys by id: no queries)."""
+    return {name: getattr(exhibition, f"{name}_id" if name in FOREIGN_KEYS else name) for name in EDITABLE_FIELDS}
+
+
 def exhibition_update(
     *,
     actor: User,
@@ -193,14 +207,28 @@ def exhibition_update(
     confirm_over_capacity: bool = False,
     change_reason: str | None = None,
 ) -> Exhibition:
-    """Change `exhibition`; `expected_version` is the version the caller's edit was based on (None: no check)."""
+    """Change `exhibition`; `expected_version` is the version the caller's edit was based on (None: no check).
+
+    A change that leaves every field as stored writes nothing: no new version, no history record, no
+    recompute request (the version is still checked). The venue-capacity confirmation is asked only when
+    the change touches what decides it (OVERLAP_FIELDS).
+    """
     with transaction.atomic():
         current = _locked_in_scope(actor=actor, exhibition=exhibition, action=CHANGE)
         if expected_version is not None and current.version != expected_version:
             raise VersionConflict(current=current, expected_version=expected_version)
+        before = _stored_values(current)
         _apply(current, data)
+        changed = {name for name, value in _stored_values(current).items() if before[name] != value}
+        if not changed:
+            return current
         current.version = current.version + 1
-        _check_and_save(current, actor=actor, confirm_over_capacity=confirm_over_capacity, change_reason=change_reason)
+        _check_and_save(
+            current,
+            actor=actor,
+            confirm_over_capacity=confirm_over_capacity or not changed & OVERLAP_FIELDS,
+            change_reason=change_reason,
+        )
         if not _in_scope(actor=actor, pk=current.pk, action=CHANGE):
             raise PermissionDenied(OUT_OF_SCOPE)
     return current

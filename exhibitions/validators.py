@@ -57,7 +57,10 @@ def exhibition_errors(exhibition) -> dict[str, list]:
 
     gross = exhibition.gross_area_m2
     venue = exhibition.venue if exhibition.venue_id else None
-    if gross is not None and gross <= 0:
+    # Never negative (a database constraint); 0 only where the batch does not count as an exhibition: a
+    # conference may use no exhibition space at all.
+    counts_as_exhibition = exhibition.batch.counts_as_exhibition if exhibition.batch_id else True
+    if gross is not None and (gross < 0 or (gross == 0 and counts_as_exhibition)):
         add("gross_area_m2", _("The gross area must be greater than 0 m²."), "gross_not_positive")
     elif gross is not None and venue is not None and venue.capacity_m2 is not None and gross > venue.capacity_m2:
         add(

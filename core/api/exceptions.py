@@ -47,6 +47,18 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class PreconditionRequired(exceptions.APIException):
+    """428: a change of a versioned row names neither the version it is based on (body `version`) nor an
+    `If-Match` ETag, so it could silently overwrite somebody else's change (RFC 6585 §3)."""
+
+    status_code = 428
+    default_detail = _(
+        "Say which version your change is based on: send `version` (from your last read) in the body, "
+        "or the ETag of your last read in an If-Match header."
+    )
+    default_code = "precondition_required"
+
+
 class FieldErrors(exceptions.ValidationError):
     """400 with field-keyed messages, raised by API code (query parameters, request body)."""
 

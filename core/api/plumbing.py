@@ -7,6 +7,8 @@ Permissions never restate the scoping rule: a view names the scoped queryset for
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.functional import cached_property
@@ -63,6 +65,27 @@ class ApiUserRateThrottle(UserRateThrottle):
     def get_rate(self) -> str:
         return settings.EXPOPLAN_API_THROTTLE_RATE
 
+    def quota(self, request, view) -> tuple[int, int, int] | None:
+        """(limit, remaining, reset seconds) of the request's bucket, read off the throttle's own history:
+        the RateLimit-* headers (core.api.views.ApiViewMixin).
+
+        After `allow_request()` the history includes this request (and is pruned); for a request refused
+        before throttling (401, 403) the stored history is read and nothing is counted. `reset` is when the
+        oldest counted request leaves the window, i.e. when one more request is allowed again (as DRF's
+        Retry-After when throttled); the whole window when none is counted. None when no rate is set.
+        """
+        if self.rate is None or self.num_requests is None or self.duration is None:
+            return None
+        if not hasattr(self, "history"):
+            self.key = self.get_cache_key(request, view)
+            if self.key is None:
+                return None
+            self.now = self.timer()
+            self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        remaining = max(0, self.num_requests - len(self.history))
+        reset = self.duration - (self.now - self.history[-1]) if self.history else self.duration
+        return self.num_requests, remaining, max(0, math.ceil(reset))
+
 
 class KnownCountPaginator(DjangoPaginator):
     """Takes the total from `queryset.known_count` when the ETag aggregate already counted the rows."""
@@ -74,14 +97,15 @@ class KnownCountPaginator(DjangoPaginator):
 
 
 class ApiPagination(PageNumberPagination):
-    """`?page=N&page_size=M` (default 50, at most 500); the body carries the total `count`."""
+    """`?page=N&page_size=M` (default 50, at most 500: more answers 400 naming `page_size`); the body carries
+    the total `count`."""
 
     django_paginator_class = KnownCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
     page_query_description = _("Page number, from 1.")
-    page_size_query_description = _("Items per page: default 50, at most 500.")
+    page_size_query_description = _("Items per page: default 50, at most 500 (a larger value answers 400).")
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         paginated = super().get_paginated_response_schema(schema)
@@ -103,9 +127,17 @@ class ApiPagination(PageNumberPagination):
             size = int(raw)
         except ValueError:
             size = 0
-        if size < 1:
-            raise ValidationError({"page_size": [_("Give a whole number from 1 to 500.")]})
-        return min(size, self.max_page_size)
+        if not 1 <= size <= self.max_page_size:
+            # Not capped silently: a capped page would disagree with the `next` link and the client's loop.
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give a whole number from 1 to %(max)s (the largest page size).")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param)

@@ -1,18 +1,66 @@
-"""Base viewsets: scoped querysets, conditional reads, service-backed writes."""
+"""Base views of the API: every response with RateLimit headers and errors in the one JSON shape;
+scoped querysets, conditional reads, service-backed writes; the JSON 404 for every other path under /api/.
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.views.decorators.csrf import csrf_exempt
-from rest_framework import viewsets
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework import exceptions, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
 from core.api.conditional import ConditionalReadMixin
+from core.api.schema import SchemaView
 from core.api.serializers import rename_errors
 from core.roles import VIEW
 
 
-class ScopedViewSetMixin:
+class ApiViewMixin:
+    """For every API view (DRF APIView subclasses):
+
+    - `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (draft-ietf-httpapi-ratelimit-headers)
+      on every response, from the view's throttle (core.api.plumbing.ApiUserRateThrottle.quota);
+    - errors rendered as JSON even where the view's renderer is another (the schema's YAML, the docs' HTML).
+    """
+
+    def get_throttles(self):
+        # The same instances for the check and for the headers (they hold this request's history).
+        if getattr(self, "_throttle_instances", None) is None:
+            self._throttle_instances = super().get_throttles()
+        return self._throttle_instances
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        request = self.request
+        if not isinstance(getattr(request, "accepted_renderer", None), JSONRenderer):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        try:
+            self.perform_authentication(request)  # the bucket is the user's; an error may have come first
+        except exceptions.APIException:
+            pass  # authentication failed: DRF has made the request anonymous
+        quotas = [quota for throttle in self.get_throttles() if (quota := _quota(throttle, request, self))]
+        if quotas:
+            limit, remaining, reset = min(quotas, key=lambda quota: quota[1])  # the tightest
+            response["RateLimit-Limit"] = str(limit)
+            response["RateLimit-Remaining"] = str(remaining)
+            response["RateLimit-Reset"] = str(reset)
+        return response
+
+
+def _quota(throttle, request, view) -> tuple[int, int, int] | None:
+    return throttle.quota(request, view) if hasattr(throttle, "quota") else None
+
+
+class ScopedViewSetMixin(ApiViewMixin):
     """`get_queryset()` starts from the one scoping rule for the request's action.
 
     Subclasses set `model` (with a `for_user` manager method) or override `scoped_queryset`.
@@ -65,16 +113,42 @@ def document_lookup(name: str, kind, description: str):
     return decorate
 
 
-@csrf_exempt
-def api_not_found(request, *args, **kwargs):
-    """Any other path under /api/v1/: a JSON 404 in the one error shape (not the HTML page).
+class ApiNotFound(ApiViewMixin, APIView):
+    """Any other path under /api/: a JSON 404 in the one error shape, for every method and every caller
+    (authentication and throttling as on every API path; no permission needed to be told "no such path").
 
-    A plain Django view, so the schema generator does not list it.
+    A path missing only its trailing slash is pointed to the right one: GET and HEAD are redirected
+    (as Django's APPEND_SLASH would), other methods answer 404 naming it (a redirect would drop the body).
+    The schema generator does not list this view (its routes are not under /api/v1/ endpoints).
     """
-    from django.http import JsonResponse
-    from django.utils.translation import gettext
 
-    from core.api.exceptions import error_body
+    permission_classes: list = []
 
-    body = error_body(status_code=404, code="not_found", message=gettext("No such API endpoint."))
-    return JsonResponse(body, status=404)
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        path = request.path_info
+        if not path.endswith("/") and _is_endpoint(f"{path}/"):
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(f"{request.path}/" + (f"?{query}" if query else ""))
+            raise exceptions.NotFound(
+                _("No such API endpoint; API paths end with a slash: %(path)s") % {"path": f"{request.path}/"}
+            )
+        raise exceptions.NotFound(_("No such API endpoint."))
+
+    options = http_method_not_allowed  # DRF would answer OPTIONS with metadata
+
+
+def _is_endpoint(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "view_class", None) is not ApiNotFound
+
+
+class ApiSchemaView(ApiViewMixin, SchemaView):
+    """The OpenAPI schema (core.api.schema.SchemaView), with the API's headers and JSON errors."""
+
+
+class ApiDocsView(ApiViewMixin, SpectacularSwaggerView):
+    """The interactive docs (Swagger UI from drf-spectacular-sidecar), with the API's headers and JSON errors."""

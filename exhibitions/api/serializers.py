@@ -136,9 +136,12 @@ class ExhibitionSerializer(serializers.ModelSerializer):
     )
     end_date = serializers.DateField(validators=[_date_in_range], help_text=_("Last day; not before start_date."))
     gross_area_m2 = serializers.IntegerField(
-        min_value=1,
+        min_value=0,
         max_value=INT32_MAX,
-        help_text=_("Gross area (展览面积), m²: indoor + outdoor space used; the figure goals count."),
+        help_text=_(
+            "Gross area (展览面积), m²: indoor + outdoor space used; the figure goals count. More than 0, "
+            "except for a conference (batch conference), which may use no exhibition space (0)."
+        ),
     )
     net_area_m2 = serializers.IntegerField(
         min_value=0,
@@ -191,8 +194,10 @@ class ExhibitionSerializer(serializers.ModelSerializer):
         max_value=INT32_MAX,
         required=False,
         help_text=_(
-            "Read: the current version (bumped by every change). Write (PUT/PATCH): the version your change is "
-            "based on; if somebody saved since, the answer is 409 and nothing is written. Ignored on create."
+            "Read: the current version (bumped by every change; a change that alters nothing keeps it). "
+            "Write (PUT/PATCH): the version your change is based on, required unless an If-Match header is "
+            "sent (without either: 428); if somebody saved since, the answer is 409 and nothing is written. "
+            "Ignored on create."
         ),
     )
     confirm_over_capacity = serializers.BooleanField(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters.utils import translate_validation
@@ -9,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.api.conditional import etag_matches
-from core.api.exceptions import Conflict, PreconditionFailed
+from core.api.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from core.api.plumbing import ScopedPermission, StrictOrderingFilter
 from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
@@ -24,7 +26,8 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description="ETag from a GET of this exhibition; a stale one answers 412 and nothing is written.",
+    description="ETag from a GET of this exhibition; a stale one answers 412 and nothing is written. "
+    "PUT and PATCH need it or `version` in the body (neither: 428).",
 )
 
 
@@ -36,7 +39,6 @@ class BatchViewSet(ReadOnlyScopedViewSet):
     serializer_class = BatchSerializer
     permission_classes = [ScopedPermission]
     lookup_field = "code"
-    pagination_class = None
     filter_backends: list = []
 
     def get_queryset(self):
@@ -162,6 +164,8 @@ class ExhibitionViewSet(ScopedModelViewSet):
         partial = kwargs.pop("partial", False)
         exhibition = self.get_object()
         by_if_match = self._check_if_match(exhibition)
+        if not by_if_match and isinstance(request.data, Mapping) and "version" not in request.data:
+            raise PreconditionRequired()  # a body that is no JSON object is the serializer's 400
         serializer = self.get_serializer(exhibition, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         body_version = serializer.validated_data.get("version")

@@ -8,13 +8,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.conditional import make_etag, not_modified, not_modified_response, set_validators
 from core.api.plumbing import ApiPagination, ScopedPermission
-from core.api.views import ScopedModelViewSet, document_lookup
+from core.api.views import ApiViewMixin, ScopedModelViewSet, document_lookup
 from targets.api.serializers import (
     HISTORY_KEYS,
     PROGRESS_KEYS,
@@ -37,7 +37,6 @@ class TargetViewSet(ScopedModelViewSet):
     lookup_field = "year"
     prefetch_related = ("allocations__city",)
     filter_backends: list = []
-    pagination_class = None
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def list_validators(self, queryset):
@@ -83,7 +82,18 @@ def _this_year() -> int:
     return timezone.localdate().year
 
 
-class _ProgressBase(APIView):
+class NoSnapshot(NotFound):
+    """404: the year has no snapshot yet. Reads never compute one: a year's first snapshot follows the
+    first write that concerns it (a target, an exhibition), computed after that write commits."""
+
+    default_detail = _(
+        "No progress has been computed for this year yet: it has no target or exhibitions, or the first "
+        "computation after they were entered is still running."
+    )
+    default_code = "no_snapshot"
+
+
+class _ProgressBase(ApiViewMixin, APIView):
     permission_classes = [ScopedPermission]
 
     def scoped_queryset(self, action: str):
@@ -96,6 +106,12 @@ class _ProgressBase(APIView):
         data.setdefault("year", _this_year())
         return data
 
+    def _check_city(self, slug: str | None) -> None:
+        from venues.selectors import city_get
+
+        if slug and city_get(actor=self.request.user, slug=slug) is None:
+            raise ValidationError({"city": [_("Unknown city slug “%(slug)s”.") % {"slug": slug}]})
+
 
 class ProgressView(_ProgressBase):
     """Progress against the year's target, from the latest snapshot (never aggregated per request)."""
@@ -106,14 +122,20 @@ class ProgressView(_ProgressBase):
         summary="Progress of a year (province or one city)",
         description="The latest snapshot's figures for the province, or for one city with `city=SLUG`. "
         "Every measure is `{exhibitions, gross_area_m2}`. `stale` is true while a recompute is pending. "
-        "ETag/Last-Modified come from the snapshot; send If-None-Match to get 304 while nothing changed.",
+        "ETag/Last-Modified come from the snapshot; send If-None-Match to get 304 while nothing changed. "
+        "A year without a snapshot answers 404 with code `no_snapshot` (a read never computes one; the first "
+        "follows the year's first target or exhibition).",
     )
     def get(self, request, *args, **kwargs):
-        from targets.selectors import UnknownScope, progress_get
+        from targets.selectors import UnknownScope, progress_get, snapshot_latest
 
         query = self._query()
+        snapshot = snapshot_latest(year=query["year"])  # a read never computes one
+        if snapshot is None:
+            self._check_city(query.get("city"))
+            raise NoSnapshot()
         try:
-            progress = progress_get(year=query["year"], city_slug=query.get("city"))
+            progress = progress_get(year=query["year"], city_slug=query.get("city"), snapshot=snapshot)
         except UnknownScope as error:
             raise ValidationError({"city": [_("Unknown city slug “%(slug)s”.") % {"slug": error.city_slug}]}) from error
         if progress is None:
@@ -134,23 +156,27 @@ class ProgressHistoryView(_ProgressBase):
             ProgressQuerySerializer,
             CITY_EXAMPLE,
             OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)."),
-            OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page (default 50, max 500)."),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description="Items per page: default 50, at most 500 (more: 400)."
+            ),
         ],
         responses={200: ProgressHistoryPageSerializer},
         summary="The snapshot series of a year",
         description="Every kept snapshot of the year, newest first, with the scope's headline figures "
-        "(province, or one city with `city=SLUG`). Paginated like every list (`count`, `next`, `previous`).",
+        "(province, or one city with `city=SLUG`). Paginated like every list (`count`, `next`, `previous`). "
+        "A year without a snapshot answers 404 with code `no_snapshot`.",
     )
     def get(self, request, *args, **kwargs):
         from targets.selectors import progress_history
 
         query = self._query()
         scope = query.get("city") or "province"
-        if query.get("city") and not self._city_exists(scope):
-            raise ValidationError({"city": [_("Unknown city slug “%(slug)s”.") % {"slug": scope}]})
+        self._check_city(query.get("city"))
         snapshots = progress_history(year=query["year"]).order_by("-computed_at", "-id")
         paginator = ApiPagination()
         page = paginator.paginate_queryset(snapshots, request, view=self)
+        if paginator.page.paginator.count == 0:
+            raise NoSnapshot()
         items = []
         for snapshot in page:
             figures = snapshot.payload.get("scopes", {}).get(scope) or {}
@@ -169,8 +195,3 @@ class ProgressHistoryView(_ProgressBase):
         if not_modified(request, etag, last):
             return not_modified_response(etag, last)
         return set_validators(response, etag, last if isinstance(last, dt.datetime) else None)
-
-    def _city_exists(self, slug: str) -> bool:
-        from venues.selectors import city_get
-
-        return city_get(actor=self.request.user, slug=slug) is not None

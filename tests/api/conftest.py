@@ -32,8 +32,14 @@ def staff_api(staff_user) -> APIClient:
 
 
 @pytest.fixture
-def dataset(db) -> dict:
-    """Two venues (Shenyang, Dalian), five exhibitions of 2024 in several states, a 2024 target."""
+def dataset(db, django_capture_on_commit_callbacks) -> dict:
+    """Two venues (Shenyang, Dalian), five exhibitions of 2024 in several states, a 2024 target; with the
+    snapshots of 2024 and 2025 that these writes request when they commit (as in production)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return _dataset()
+
+
+def _dataset() -> dict:
     target = TargetFactory(year=2024, exhibitions=10, gross_area_m2=500_000)
     shenyang = VenueFactory(city=city("shenyang"), slug="sy-expo")
     dalian = VenueFactory(city=city("dalian"), slug="dl-expo")

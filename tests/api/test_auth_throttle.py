@@ -66,3 +66,58 @@ def test_default_rate_is_documented_and_configurable(settings):
     from config.env import env
 
     assert settings.EXPOPLAN_API_THROTTLE_RATE == env("EXPOPLAN_API_THROTTLE_RATE", default="1000/hour")
+
+
+def _quota(response) -> tuple[int, int, int]:
+    return tuple(int(response[f"RateLimit-{name}"]) for name in ("Limit", "Remaining", "Reset"))
+
+
+def test_ratelimit_headers_count_down_from_the_throttle_history(settings, staff_user, api_client_user, dataset):
+    settings.EXPOPLAN_API_THROTTLE_RATE = "3/minute"
+    staff = token_client(staff_user)
+    first, second, third = (staff.get("/api/v1/cities/") for _ in range(3))
+    assert [_quota(r)[:2] for r in (first, second, third)] == [(3, 2), (3, 1), (3, 0)]
+    assert all(0 < _quota(r)[2] <= 60 for r in (first, second, third))
+    throttled = staff.get("/api/v1/cities/")
+    assert throttled.status_code == 429
+    assert _quota(throttled)[:2] == (3, 0)
+    assert int(throttled["Retry-After"]) == _quota(throttled)[2]  # both: when the oldest request leaves the window
+    assert _quota(token_client(api_client_user).get("/api/v1/cities/"))[:2] == (3, 2)  # per user
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "status"),
+    [
+        ("staff", "/api/v1/exhibitions/", 200),
+        ("staff", "/api/v1/exhibitions/999999/", 404),
+        ("staff", "/api/v1/exhibitions/?year=abc", 400),
+        ("staff", "/api/v1/progress/?year=2024", 200),
+        ("staff", "/api/v1/progress/history/?year=2040", 404),
+        ("staff", "/api/v2/", 404),
+        ("staff", "/api/schema/", 200),
+        ("staff", "/api/docs/", 200),
+        ("nobody", "/api/v1/exhibitions/", 403),
+        ("anonymous", "/api/v1/exhibitions/", 401),
+        ("anonymous", "/api/", 404),
+    ],
+)
+def test_every_api_response_carries_ratelimit_headers(settings, staff_user, dataset, who, url, status):
+    from tests.factories import UserFactory
+
+    settings.EXPOPLAN_API_THROTTLE_RATE = "50/hour"
+    user = {"staff": staff_user, "nobody": UserFactory(username="nobody"), "anonymous": None}[who]
+    response = token_client(user).get(url)
+    assert response.status_code == status
+    limit, remaining, reset = _quota(response)
+    assert limit == 50 and 0 <= remaining <= 50 and 0 < reset <= 3600
+
+
+def test_requests_refused_before_throttling_are_not_counted(settings, dataset):
+    """Anonymous and role-less requests stop at the permission check (DRF checks throttles after it): their
+    headers show the quota of their bucket (the client address), unchanged."""
+    settings.EXPOPLAN_API_THROTTLE_RATE = "50/hour"
+    anonymous = APIClient()
+    assert [_quota(anonymous.get(URL))[:2] for _ in range(3)] == [(50, 50)] * 3
+    counted = anonymous.get("/api/v2/")  # the catch-all needs no permission: counted per address
+    assert _quota(counted)[:2] == (50, 49)
+    assert _quota(anonymous.get(URL))[:2] == (50, 49)

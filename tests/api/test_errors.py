@@ -163,3 +163,61 @@ def test_unauthenticated_and_bad_token_are_401_with_www_authenticate(clients, da
 def test_unsupported_media_type_is_415(clients, dataset):
     response = clients["staff"].post(URL, "name=x", content_type="text/plain")
     assert_error(response, 415)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api",
+        "/api/",
+        "/api/v2/",
+        "/api/v2/exhibitions/",
+        "/api/v2/exhibitions/1/",
+        "/api/v1/",
+        "/api/v1/nothing-here/",
+        "/api/v1/exhibitions/1/extra/",
+        "/api/v1/nothing-here",
+        "/api/schema/extra/",
+        "/api/%E5%B1%95/",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("role", ["anonymous", "staff"])
+def test_every_other_path_under_api_is_a_json_404(clients, dataset, path, method, role):
+    response = getattr(clients[role], method)(path)
+    assert_error(response, 404, code="not_found")
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/exhibitions", "/api/v1/progress", "/api/schema"])
+def test_a_missing_trailing_slash_is_redirected_for_reads_and_named_for_writes(clients, dataset, path):
+    read = clients["staff"].get(f"{path}?year=2024")
+    assert read.status_code == 301 and read["Location"] == f"{path}/?year=2024"
+    write = clients["staff"].post(path, {"name": "x"}, format="json")
+    error = assert_error(write, 404, code="not_found")
+    assert f"{path}/" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/progress/"),
+        ("delete", "/api/v1/progress/history/"),
+        ("put", "/api/v1/exhibitions/"),
+        ("delete", "/api/v1/targets/2024/"),
+        ("patch", "/api/v1/cities/dalian/"),
+        ("post", "/api/schema/"),
+        ("post", "/api/docs/"),
+    ],
+)
+def test_a_wrong_method_is_a_json_405(clients, dataset, method, url):
+    response = getattr(clients["staff"], method)(url, {}, format="json")
+    assert_error(response, 405, code="method_not_allowed")
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/schema/?format=yaml"])
+def test_schema_and_docs_errors_are_json_too(clients, dataset, url):
+    response = clients["anonymous"].get(url, HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert_error(response, 401, code="authentication_failed")
+    assert response["Content-Type"] == "application/json"

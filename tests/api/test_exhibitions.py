@@ -100,10 +100,24 @@ def test_pagination_count_and_max_page_size(clients, dataset, monkeypatch):
     assert body["count"] == 5 and len(body["results"]) == 2 and body["next"] and body["previous"] is None
     last = clients["staff"].get(f"{URL}?page_size=2&page=3").json()
     assert len(last["results"]) == 1 and last["next"] is None
-    monkeypatch.setattr(ApiPagination, "max_page_size", 3)
-    assert len(clients["staff"].get(f"{URL}?page_size=500").json()["results"]) == 3
     assert clients["staff"].get(f"{URL}?page=9").status_code == 404
     assert ApiPagination.page_size == 50
+
+
+@pytest.mark.parametrize("url", [URL, "/api/v1/venues/", "/api/v1/cities/", "/api/v1/progress/history/?year=2024"])
+def test_page_size_above_the_maximum_is_400_naming_it_and_the_maximum(clients, dataset, monkeypatch, url):
+    """Not capped silently (the page would disagree with its own `next` link): 400 naming the field."""
+    joiner = "&" if "?" in url else "?"
+    assert clients["staff"].get(f"{url}{joiner}page_size=500").status_code == 200
+    refused = clients["staff"].get(f"{url}{joiner}page_size=501")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "invalid" and list(error["fields"]) == ["page_size"]
+    assert "500" in error["fields"]["page_size"][0]
+    monkeypatch.setattr(ApiPagination, "max_page_size", 3)
+    body = clients["staff"].get(f"{url}{joiner}page_size=3").json()
+    assert len(body["results"]) <= 3 and ("page_size=3" in body["next"] if body["next"] else True)
+    assert "3" in clients["staff"].get(f"{url}{joiner}page_size=4").json()["error"]["fields"]["page_size"][0]
 
 
 def test_list_etag_304_and_change(clients, dataset):
@@ -113,7 +127,7 @@ def test_list_etag_304_and_change(clients, dataset):
     assert etag and first["Last-Modified"]
     assert client.get(f"{URL}?year=2024", HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert client.get(f"{URL}?year=2025", HTTP_IF_NONE_MATCH=etag).status_code == 200  # other filter, other ETag
-    clients["staff"].patch(f"{URL}{dataset['sy_held'].pk}/", {"visitors": 1000}, format="json")
+    clients["staff"].patch(f"{URL}{dataset['sy_held'].pk}/", {"visitors": 1000, "version": 1}, format="json")
     after = client.get(f"{URL}?year=2024", HTTP_IF_NONE_MATCH=etag)
     assert after.status_code == 200 and after["ETag"] != etag
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from targets.models import ProgressSnapshot, Target
 from targets.rules import counted
 from targets.selectors import progress_get, snapshot_latest
 from tests.factories import ExhibitionFactory
@@ -133,12 +134,13 @@ def test_progress_etag_last_modified_and_304_until_data_changes(clients, dataset
 def test_history_lists_snapshots_newest_first(clients, dataset):
     from targets.services import progress_recompute
 
+    assert ProgressSnapshot.objects.filter(year=2024).count() == 1  # the dataset's writes requested it
     progress_recompute(year=2024)
     progress_recompute(year=2024)
     response = clients["api_client"].get("/api/v1/progress/history/?year=2024&page_size=1")
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 2
+    assert body["count"] == 3
     assert len(body["results"]) == 1 and body["next"]
     item = body["results"][0]
     assert set(item) == {
@@ -161,3 +163,41 @@ def test_history_lists_snapshots_newest_first(clients, dataset):
     assert city["results"][0]["scope"] == "dalian"
     assert city["results"][0]["goal"] == latest.payload["scopes"]["dalian"]["goal"]
     assert clients["api_client"].get("/api/v1/progress/history/?year=2024&city=nowhere").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/progress/", "/api/v1/progress/history/"])
+@pytest.mark.parametrize("city", [None, "dalian"])
+def test_a_year_without_snapshot_is_404_no_snapshot_and_nothing_is_written(clients, dataset, path, city):
+    """Reads never write: a year nobody has entered anything for has no figures to show."""
+    before = ProgressSnapshot.objects.count()
+    query = "year=2040" + (f"&city={city}" if city else "")
+    response = clients["api_client"].get(f"{path}?{query}")
+    assert response.status_code == 404, response.content
+    error = response.json()["error"]
+    assert error["code"] == "no_snapshot" and error["status"] == 404 and error["message"]
+    assert ProgressSnapshot.objects.count() == before
+    unknown_city = clients["api_client"].get(f"{path}?year=2040&city=atlantis")
+    assert unknown_city.status_code == 400 and "city" in unknown_city.json()["error"]["fields"]
+
+
+def test_the_default_year_without_snapshot_is_404_too(clients, db):
+    response = clients["staff"].get("/api/v1/progress/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "no_snapshot"
+    assert not ProgressSnapshot.objects.exists()
+
+
+def test_creating_a_target_computes_the_first_snapshot(clients, dataset, django_capture_on_commit_callbacks):
+    """The 404 lasts until the year's first write commits: a new target requests its recompute."""
+    assert clients["staff"].get("/api/v1/progress/?year=2031").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        created = clients["staff"].post(
+            "/api/v1/targets/", {"year": 2031, "exhibitions": 40, "gross_area_m2": 900_000}, format="json"
+        )
+    assert created.status_code == 201, created.content
+    assert callbacks  # the recompute was requested on commit, not computed by a read
+    assert Target.objects.filter(year=2031).exists()
+    response = clients["api_client"].get("/api/v1/progress/?year=2031")
+    assert response.status_code == 200, response.content
+    assert response.json()["goal"] == {"exhibitions": 40, "gross_area_m2": 900_000}
+    history = clients["api_client"].get("/api/v1/progress/history/?year=2031").json()
+    assert history["count"] == 1

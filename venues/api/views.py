@@ -25,7 +25,6 @@ class CityViewSet(ReadOnlyScopedViewSet):
     serializer_class = CitySerializer
     permission_classes = [ScopedPermission]
     lookup_field = "slug"
-    pagination_class = None
     filter_backends: list = []
 
     def get_queryset(self):
