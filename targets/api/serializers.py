@@ -6,6 +6,8 @@ The progress serializers describe the response for the OpenAPI schema; the view 
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -161,8 +163,17 @@ class ProgressSerializer(serializers.Serializer):
 PROGRESS_KEYS: tuple[str, ...] = tuple(ProgressSerializer().fields)
 
 
+class WholeNumberField(serializers.IntegerField):
+    """Digits only: DRF's IntegerField also reads `year=2026.0` as 2026 (the exhibition filters refuse it too)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ProgressQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(
+    year = WholeNumberField(
         min_value=2000, max_value=2100, required=False, help_text=_("Year (default: this year, Asia/Shanghai).")
     )
     city = serializers.SlugField(max_length=50, required=False, help_text=_("City slug; omit for the province."))

@@ -146,6 +146,14 @@ def test_a_year_that_is_not_a_whole_number_is_refused(staff_api, value):
     assert list(response.json()["error"]["fields"]) == ["year"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/progress/", "/api/v1/progress/history/"])
+def test_progress_year_that_is_not_a_whole_number_is_refused(staff_api, dataset, path):
+    assert staff_api.get(path, {"year": "2024"}).status_code == 200
+    response = staff_api.get(path, {"year": "2024.0"})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["year"]
+
+
 def test_month_filter_refuses_decimals(staff_api):
     response = staff_api.get("/api/v1/exhibitions/", {"month": "3.0"})
     assert response.status_code == 400
