@@ -148,9 +148,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             progress_recompute(year=year)
         reads = [
-            q["sql"]
-            for q in captured.captured_queries
-            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+            q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
         ]
 
         def all_reads(reads=reads):

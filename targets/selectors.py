@@ -108,9 +108,7 @@ def progress_history(*, year: int) -> QuerySet[ProgressSnapshot]:
     return ProgressSnapshot.objects.filter(year=year).select_related("target").order_by("-computed_at", "-id")
 
 
-def progress_get(
-    *, year: int, city_slug: str | None = None, snapshot: ProgressSnapshot | None = None
-) -> dict | None:
+def progress_get(*, year: int, city_slug: str | None = None, snapshot: ProgressSnapshot | None = None) -> dict | None:
     """One scope (the province, or a city by slug) of `snapshot`, or of the latest snapshot of `year`.
 
     Returns ``{"snapshot_id", "year", "scope", "computed_at", "stale", "rules", **SCOPE}``; computes a
