@@ -502,7 +502,8 @@ def run_import(
                     result.updated += 1
                 result.years |= {exhibition.start_date.year, old_year} - {None}
             except ValidationError as exc:
-                for key, messages in exc.message_dict.items():
+                by_key = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for key, messages in by_key.items():
                     for message in messages:
                         fail(number, key if key in BY_KEY else None, message, row_errors)
             except PermissionDenied as exc:

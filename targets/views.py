@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.roles import CHANGE, VIEW
+from core.roles import ADD, CHANGE, VIEW
 from core.views import WorkspaceMixin
+from core.writes import may
 from targets.forms import AllocationFormSet, TargetForm, allocation_check
 from targets.models import CityAllocation, Target
 from targets.services import ALLOCATION_FIELDS, target_save
@@ -20,7 +21,7 @@ from venues.selectors import city_list
 
 def _add_errors(form, rows: list, error: ValidationError) -> None:
     """target_save's errors onto the form and the allocation rows ("allocations.<index>.<field>")."""
-    for key, texts in error.message_dict.items():
+    for key, texts in (error.message_dict if hasattr(error, "error_dict") else {"": error.messages}).items():
         owner, name = form, key
         if key.startswith("allocations."):
             _prefix, index, *field = key.split(".")
@@ -62,7 +63,8 @@ class TargetListView(WorkspaceMixin, View):
                     ),
                 }
             )
-        return render(request, "targets/list.html", {"rows": rows, "can_edit": self.is_staff_role})
+        can_add = may(actor=request.user, model=Target, action=ADD)
+        return render(request, "targets/list.html", {"rows": rows, "can_edit": can_add})
 
 
 class TargetDetailView(WorkspaceMixin, View):
@@ -74,7 +76,12 @@ class TargetDetailView(WorkspaceMixin, View):
         return render(
             request,
             "targets/detail.html",
-            {"target": target, "allocations": allocations, "check": _check_for(target), "can_edit": self.is_staff_role},
+            {
+                "target": target,
+                "allocations": allocations,
+                "check": _check_for(target),
+                "can_edit": may(actor=request.user, model=Target, action=CHANGE, pk=target.pk),
+            },
         )
 
 

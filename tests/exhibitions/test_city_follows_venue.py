@@ -100,7 +100,9 @@ def test_api(staff_user, dalian_venue):
     assert created.status_code == 201, created.content
     assert created.json()["city"] == "dalian"
     shenyang_venue = VenueFactory(city=city("shenyang"))
-    moved = api.patch(f"/api/v1/exhibitions/{created.json()['id']}/", {"venue": shenyang_venue.pk}, format="json")
+    moved = api.patch(
+        f"/api/v1/exhibitions/{created.json()['id']}/", {"venue": shenyang_venue.pk, "version": 1}, format="json"
+    )
     assert moved.status_code == 200, moved.content
     assert moved.json()["city"] == "shenyang"
     mismatch = api.post("/api/v1/exhibitions/", {**body, "city": "anshan"}, format="json")

@@ -297,3 +297,19 @@ def test_import_speed_is_reasonable(staff_client, venue):
     assert preview.context["result"].ok, [str(e) for e in preview.context["result"].errors][:5]
     confirm(staff_client, preview)
     assert Exhibition.objects.count() == 300
+
+
+def test_a_service_error_without_a_field_is_a_row_error(staff_client, venue, monkeypatch):
+    """E.g. the save's IntegrityError turned into a ValidationError by the service."""
+    from django.core.exceptions import ValidationError
+
+    from exhibitions import importing
+
+    def refuse(**kwargs):
+        raise ValidationError("The exhibition could not be saved: the data conflicts with what is stored.")
+
+    monkeypatch.setattr(importing, "exhibition_create", refuse)
+    preview = upload(staff_client, xlsx(ZH_HEADERS, [row("NF-1", "无字段错误")]), "nf.xlsx", HTTP_ACCEPT_LANGUAGE="en")
+    errors = [str(e) for e in preview.context["result"].errors]
+    assert errors == ["row 2, row: The exhibition could not be saved: the data conflicts with what is stored."]
+    assert not Exhibition.objects.exists()
