@@ -3,8 +3,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -12,7 +10,7 @@ from rest_framework.response import Response
 
 from core.api.conditional import etag_matches
 from core.api.exceptions import Conflict, PreconditionFailed, PreconditionRequired
-from core.api.plumbing import ScopedPermission, StrictOrderingFilter
+from core.api.plumbing import ScopedPermission, SelectorViewSetMixin
 from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
 from exhibitions.api.serializers import BatchSerializer, BrandSerializer, ExhibitionSerializer, OrganizerSerializer
@@ -84,7 +82,7 @@ class BrandViewSet(ReadOnlyScopedViewSet):
     partial_update=extend_schema(parameters=[IF_MATCH]),
     destroy=extend_schema(parameters=[IF_MATCH]),
 )
-class ExhibitionViewSet(ScopedModelViewSet):
+class ExhibitionViewSet(SelectorViewSetMixin, ScopedModelViewSet):
     """Exhibitions. Every role reads all; staff write; city officials create and edit drafts
     (status planned) of their own city — the same rule as the browser (`Exhibition.objects.for_user`)."""
 
@@ -95,25 +93,8 @@ class ExhibitionViewSet(ScopedModelViewSet):
     ordering_fields = ["start_date", "gross_area_m2", "name_zh", "updated_at", "id"]
     ordering = ["start_date", "id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Exhibition.objects.none()
-        filterset, queryset = exhibition_list(actor=self.request.user, filters=self.request.query_params)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        return queryset
-
-    def filter_queryset(self, queryset):
-        # The selector filtered the rows with the FilterSet (as for the HTML list): only the ordering is left.
-        return StrictOrderingFilter().filter_queryset(self.request, queryset, self)
-
-    def get_object(self):
-        pk = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-        exhibition = exhibition_get(actor=self.request.user, pk=int(pk)) if pk.isdigit() else None
-        if exhibition is None:
-            raise Http404
-        self.check_object_permissions(self.request, exhibition)
-        return exhibition
+    list_selector = staticmethod(exhibition_list)
+    get_selector = staticmethod(exhibition_get)
 
     def list_validators(self, queryset):
         # `counts` follows the thresholds on the years' targets: a changed target changes the list's ETag.

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
-from core.api.plumbing import ScopedPermission, StrictOrderingFilter
+from core.api.plumbing import ScopedPermission, SelectorViewSetMixin
 from core.api.schema import slug_list_parameter
 from core.api.views import ReadOnlyScopedViewSet, ScopedModelViewSet, document_lookup
 from venues.api.serializers import CitySerializer, VenueSerializer
@@ -36,7 +34,7 @@ class CityViewSet(ReadOnlyScopedViewSet):
         parameters=[slug_list_parameter("city", "City slug (repeatable: any of them).", ["dalian", "shenyang"])]
     )
 )
-class VenueViewSet(ScopedModelViewSet):
+class VenueViewSet(SelectorViewSetMixin, ScopedModelViewSet):
     """Venues: every role reads; provincial staff create and edit (no deletes: exhibitions refer to them)."""
 
     model = Venue
@@ -47,25 +45,8 @@ class VenueViewSet(ScopedModelViewSet):
     ordering = ["city__sort_order", "slug", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Venue.objects.none()
-        filterset, queryset = venue_list(actor=self.request.user, filters=self.request.query_params)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        return queryset
-
-    def filter_queryset(self, queryset):
-        # The selector filtered the rows with the FilterSet: only the ordering is left.
-        return StrictOrderingFilter().filter_queryset(self.request, queryset, self)
-
-    def get_object(self):
-        pk = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-        venue = venue_get(actor=self.request.user, pk=int(pk)) if pk.isdigit() else None
-        if venue is None:
-            raise Http404
-        self.check_object_permissions(self.request, venue)
-        return venue
+    list_selector = staticmethod(venue_list)
+    get_selector = staticmethod(venue_get)
 
     def _save(self, serializer, venue: Venue):
         try:
