@@ -6,21 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapFormMixin
 from targets.models import CityAllocation, Target
+from targets.services import TARGET_FIELDS
 
 
 class TargetForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Target
-        fields = [
-            "year",
-            "exhibitions",
-            "gross_area_m2",
-            "large_min_gross_area_m2",
-            "professional_venue_min_indoor_m2",
-            "is_demo",
-            "wording",
-            "source",
-        ]
+        fields = list(TARGET_FIELDS)  # what targets.services.target_save takes
         widgets = {"wording": forms.Textarea(attrs={"rows": 2}), "source": forms.Textarea(attrs={"rows": 2})}
 
 
