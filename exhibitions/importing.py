@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -27,6 +28,7 @@ from exhibitions.services import EDITABLE_FIELDS, exhibition_create, exhibition_
 from venues.models import City, Venue
 
 REQUIRED_KEYS = ("batch", "city", "start_date", "end_date", "gross_area_m2")
+PROGRESS_EVERY = 100  # rows between two calls of run_import's progress callback
 
 
 class ImportFileError(Exception):
@@ -397,6 +399,7 @@ def run_import(
     confirm_over_capacity: bool = False,
     filename: str = "",
     expected_versions: dict[int, int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Validate (dry run) or write every row; writes happen all together or not at all.
 
@@ -407,6 +410,11 @@ def run_import(
 
     `expected_versions` ({exhibition id: version} as seen by the preview) makes the confirmed import
     refuse rows whose exhibition somebody changed in between, instead of silently overwriting it.
+
+    `progress(rows_done, rows_total)`, when given, is called every PROGRESS_EVERY rows as rows are
+    checked, and once more with (rows_total, rows_total) at the end, after the transaction has been
+    committed or rolled back, in a dry run and a real run alike. rows_done never decreases. It is never
+    called inside the import's transaction, so whatever it writes is committed at once.
     """
     from exhibitions.forms import ExhibitionForm
     from exhibitions.services import VersionConflict
@@ -434,7 +442,10 @@ def run_import(
 
     # 1. Every row through the form (reads only).
     valid: list[tuple[int, Exhibition | None, int | None, ExhibitionForm, list[RowError]]] = []
-    for number, values in parsed.rows:
+    total = len(parsed.rows)
+    for done, (number, values) in enumerate(parsed.rows):
+        if progress is not None and done and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         row_errors: list[RowError] = []
         ref = _text(values.get("external_ref"))
         row_id = None
@@ -521,6 +532,8 @@ def run_import(
             transaction.set_rollback(True)
     result.errors.sort(key=lambda error: error.row)  # in file order (stable: a row's errors keep theirs)
     result.committed = not dry_run and not result.errors
+    if progress is not None:
+        progress(total, total)
     return result
 
 
