@@ -112,6 +112,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"  # /favicon.ico and /apple-touch-icon.png, which browsers ask for
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -218,6 +219,10 @@ EXPOPLAN_IMPORT_MAX_BYTES = env.int("EXPOPLAN_IMPORT_MAX_BYTES", default=5 * 102
 EXPOPLAN_IMPORT_MAX_ROWS = env.int("EXPOPLAN_IMPORT_MAX_ROWS", default=5000)  # rows per spreadsheet import
 EXPOPLAN_PDF_FONT = env("EXPOPLAN_PDF_FONT", default="")  # CJK font for PDF reports (default: fonts-noto-cjk)
 DATA_UPLOAD_MAX_MEMORY_SIZE = EXPOPLAN_IMPORT_MAX_BYTES + 1024 * 1024
+# Jobs (core/jobs.py): exports of more rows than this run as a job with a progress bar; jobs and their
+# files are deleted this many hours after they were started.
+EXPOPLAN_EXPORT_JOB_ROWS = env.int("EXPOPLAN_EXPORT_JOB_ROWS", default=5000)
+EXPOPLAN_JOB_KEEP_HOURS = env.int("EXPOPLAN_JOB_KEEP_HOURS", default=24)
 
 # Security. In production (DEBUG off) everything `manage.py check --deploy` asks for is on;
 # TLS terminates at the proxy, which sets X-Forwarded-Proto.

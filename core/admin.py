@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import Session, UserProfile
+from core.models import Job, Session, UserProfile
 
 
 @admin.register(UserProfile)
@@ -37,3 +37,40 @@ class SessionAdmin(admin.ModelAdmin):
         store = Session.get_session_store_class()()
         for key in queryset.values_list("session_key", flat=True):
             store.delete(key)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs (imports, large exports): read-only; old ones are deleted as new ones start."""
+
+    list_display = ["created_at", "kind", "status", "done", "total", "created_by", "finished_at"]
+    list_filter = ["kind", "status", "created_at"]
+    search_fields = ["created_by__username"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    fields = [
+        "id",
+        "kind",
+        "status",
+        "done",
+        "total",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "params",
+        "result",
+        "input_file",
+        "file",
+        "error",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
