@@ -113,7 +113,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"  # /favicon.ico and /apple-touch-icon.png, which browsers ask for
-WHITENOISE_ROOT = BASE_DIR / "static" / "root"  # /favicon.ico and /apple-touch-icon.png, which browsers ask for
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
