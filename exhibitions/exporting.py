@@ -2,19 +2,41 @@
 
 Text starting with = + - @ is neutralised in both formats (formula injection); the import strips the
 guard again, so an exported file re-imports unchanged.
+
+Both formats are written row by row in constant memory: the CSV as a stream of byte chunks (served by
+a StreamingHttpResponse, or written to a job's file), the XLSX by openpyxl's write-only workbook (rows
+go to a temporary file as they are appended). Rows come from `.iterator(chunk_size=CHUNK_SIZE)`.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 from defusedcsv import csv
+from django.db.models import QuerySet
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.utils import get_column_letter
 
 from exhibitions.columns import COLUMNS, HEADERS, neutralise
 from exhibitions.models import Exhibition
+
+CHUNK_SIZE = 2000  # rows fetched from the database at a time
+ROWS_PER_CHUNK = 500  # CSV rows per streamed chunk of bytes
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Progress = Callable[[int, int], None]
+
+
+def export_rows(queryset: QuerySet[Exhibition]) -> QuerySet[Exhibition]:
+    """The rows of an export, in file order."""
+    return queryset.order_by("start_date", "pk")
+
+
+def iterate(queryset: QuerySet[Exhibition]) -> Iterator[Exhibition]:
+    return queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
 def _bool(value: bool) -> str:
@@ -47,33 +69,54 @@ def row_values(exhibition: Exhibition) -> list:
     return values
 
 
-def export_csv(rows: Iterable[Exhibition]) -> bytes:
-    """UTF-8 with BOM, so Excel opens Chinese text correctly."""
+def iter_csv(rows: Iterable[Exhibition], *, progress: Progress | None = None, total: int = 0) -> Iterator[bytes]:
+    """The CSV file as byte chunks: UTF-8 with BOM (so Excel opens Chinese text correctly), the header
+    row, then ROWS_PER_CHUNK rows per chunk. `progress(rows_done, total)` after every row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # defusedcsv escapes cells starting with = + - @
+    buffer.write("\ufeff")
     writer.writerow(HEADERS)
+    done = 0
     for exhibition in rows:
         writer.writerow(row_values(exhibition))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        if done % ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def export_csv(rows: Iterable[Exhibition]) -> bytes:
+    return b"".join(iter_csv(rows))
+
+
+def write_xlsx(
+    rows: Iterable[Exhibition], target: str | IO[bytes], *, progress: Progress | None = None, total: int = 0
+) -> None:
+    """The XLSX file, written to `target` (a path or a binary file) by a write-only workbook."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("exhibitions")
+    for index, header in enumerate(HEADERS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) + 4)
+    sheet.freeze_panes = "A2"
+    # Every string cell is written as text: neutralise() leaves none starting with "=", which openpyxl
+    # would otherwise store as a formula.
+    sheet.append(HEADERS)
+    done = 0
+    for exhibition in rows:
+        sheet.append([neutralise(v) for v in row_values(exhibition)])
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    workbook.save(target)
 
 
 def export_xlsx(rows: Iterable[Exhibition]) -> bytes:
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = "exhibitions"
-    sheet.append(HEADERS)
-    for exhibition in rows:
-        sheet.append([neutralise(v) for v in row_values(exhibition)])
-    # openpyxl treats any string starting with "=" as a formula: force text type everywhere.
-    for row in sheet.iter_rows(min_row=1):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = TYPE_STRING
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(HEADERS, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(12, len(header) + 4)
     out = io.BytesIO()
-    workbook.save(out)
+    write_xlsx(rows, out)
     return out.getvalue()
 
 
