@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django_htmx.http import HttpResponseClientRefresh
 from django_tables2 import RequestConfig
 
 from core.forms import bootstrapify
+from core.jobs import job_get
+from core.models import Job
 from core.roles import CHANGE, DELETE
 from core.views import (
     ReferenceDetailView,
@@ -27,7 +27,8 @@ from core.views import (
     WorkspaceMixin,
 )
 from core.writes import may
-from exhibitions import exporting, importing
+from exhibitions import exporting
+from exhibitions import jobs as exhibition_jobs
 from exhibitions.forms import BrandForm, DeleteForm, ExhibitionForm, ImportUploadForm, OrganizerForm
 from exhibitions.history import field_changes, related_names
 from exhibitions.models import Brand, Exhibition, Organizer
@@ -94,27 +95,32 @@ class ExhibitionListView(WorkspaceMixin, View):
 
 
 class ExhibitionExportView(WorkspaceMixin, View):
-    """The current filter as CSV or XLSX (headers equal the import headers)."""
+    """The current filter as CSV or XLSX (headers equal the import headers).
+
+    Up to EXPOPLAN_EXPORT_JOB_ROWS rows download at once (the CSV streamed); more become an export job
+    whose page shows its progress and then the download link."""
 
     def get(self, request, fmt: str):
+        if fmt not in ("csv", "xlsx"):
+            raise Http404
         filterset, queryset = exhibition_list(actor=request.user, filters=request.GET)
         if filterset.errors:
             return HttpResponseBadRequest(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})
-        rows = queryset.order_by("start_date", "pk")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        rows = exporting.export_rows(queryset)
+        name = f"exhibitions-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{fmt}"
+        if rows.count() > settings.EXPOPLAN_EXPORT_JOB_ROWS:
+            job = exhibition_jobs.export_start(
+                actor=request.user, fmt=fmt, query=request.GET.urlencode(), filename=name
+            )
+            return redirect("exhibitions:job", pk=job.pk)
         if fmt == "csv":
-            response = HttpResponse(
-                exporting.export_csv(rows.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+            response = StreamingHttpResponse(
+                exporting.iter_csv(exporting.iterate(rows)), content_type=exporting.CSV_CONTENT_TYPE
             )
-            name = f"exhibitions-{stamp}.csv"
-        elif fmt == "xlsx":
-            response = HttpResponse(
-                exporting.export_xlsx(rows.iterator(chunk_size=2000)),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            name = f"exhibitions-{stamp}.xlsx"
         else:
-            raise Http404
+            response = HttpResponse(
+                exporting.export_xlsx(exporting.iterate(rows)), content_type=exporting.XLSX_CONTENT_TYPE
+            )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -297,43 +303,35 @@ class VenueOptionsView(WorkspaceMixin, View):
         )
 
 
-# --- import --------------------------------------------------------------------------------------
-
-SESSION_KEY = "exhibition_import"
+# --- import and jobs --------------------------------------------------------------------------------
 
 
-def _import_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _import_context(**extra) -> dict:
+    return {"form": ImportUploadForm(), "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES, **extra}
 
 
-def _cleanup_old_uploads() -> None:
-    cutoff = timezone.now().timestamp() - 24 * 3600
-    for item in _import_dir().glob("*.upload"):
-        try:
-            if item.stat().st_mtime < cutoff:
-                item.unlink()
-        except OSError:
-            pass
+def _form_with_file_error(message: str) -> ImportUploadForm:
+    """The upload form showing `message` at the file field (a file the import check could not read)."""
+    form = ImportUploadForm(data={})
+    form.errors["file"] = form.error_class([message])
+    return form
 
 
 class ImportView(WorkspaceMixin, View):
-    """Upload → dry-run preview (every row's errors) → confirm (all rows in one transaction)."""
+    """Upload → import check job (every row's errors) → confirm → import job (all rows in one
+    transaction). Both jobs run in Celery (in-process without Redis); their page is JobView's."""
 
     staff_only = True
     template_name = "exhibitions/import.html"
 
     def get(self, request):
-        return render(
-            request, self.template_name, {"form": ImportUploadForm(), "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES}
-        )
+        return render(request, self.template_name, _import_context())
 
     def post(self, request):
         if request.POST.get("action") == "confirm":
             return self.confirm(request)
         form = ImportUploadForm(request.POST, request.FILES)
-        context = {"form": form, "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES}
+        context = _import_context(form=form)
         if not form.is_valid():
             return render(request, self.template_name, context, status=400)
         upload = form.cleaned_data["file"]
@@ -344,72 +342,84 @@ class ImportView(WorkspaceMixin, View):
                 % {"size": f"{upload.size:,}", "limit": f"{settings.EXPOPLAN_IMPORT_MAX_BYTES:,}"},
             )
             return render(request, self.template_name, context, status=400)
-        content = upload.read()
-        try:
-            parsed = importing.parse_file(content, upload.name)
-        except importing.ImportFileError as error:
-            form.add_error("file", str(error))
-            return render(request, self.template_name, context, status=400)
-        confirm_over_capacity = bool(request.POST.get("confirm_over_capacity"))
-        result = importing.run_import(
-            actor=request.user,
-            parsed=parsed,
-            dry_run=True,
-            confirm_over_capacity=confirm_over_capacity,
-            filename=upload.name,
+        job = exhibition_jobs.import_preview_start(
+            actor=request.user, upload=upload, confirm_over_capacity=bool(request.POST.get("confirm_over_capacity"))
         )
-        token = ""
-        if result.ok and parsed.rows:
-            _cleanup_old_uploads()
-            token = uuid.uuid4().hex
-            (_import_dir() / f"{token}.upload").write_bytes(content)
-            request.session[SESSION_KEY] = {
-                "token": token,
-                "name": upload.name,
-                "confirm_over_capacity": confirm_over_capacity,
-                "versions": {str(pk): version for pk, version in result.versions.items()},
-            }
-        context.update({"result": result, "parsed": parsed, "token": token, "filename": upload.name})
-        return render(request, self.template_name, context)
+        return redirect("exhibitions:job", pk=job.pk)
 
     def confirm(self, request):
-        stored = request.session.get(SESSION_KEY) or {}
-        token = request.POST.get("token", "")
-        path = _import_dir() / f"{stored.get('token')}.upload"
-        if not token or token != stored.get("token") or not path.exists():
+        job = exhibition_jobs.import_confirm(actor=request.user, preview_id=request.POST.get("token", ""))
+        if job is None:
             messages.error(request, _("This import preview has expired. Upload the file again."))
             return redirect("exhibitions:import")
-        try:
-            parsed = importing.parse_file(path.read_bytes(), stored["name"])
-            result = importing.run_import(
-                actor=request.user,
-                parsed=parsed,
-                dry_run=False,
-                confirm_over_capacity=stored.get("confirm_over_capacity", False),
-                filename=stored["name"],
-                expected_versions={int(pk): v for pk, v in (stored.get("versions") or {}).items()},
+        return redirect("exhibitions:job", pk=job.pk)
+
+
+class JobView(WorkspaceMixin, View):
+    """A job's page: its progress while it runs (polled by htmx, or reloaded without JavaScript), then
+    its outcome: the import preview, the import's result, or the export's download link.
+
+    Only the user who started the job sees it (404 for everyone else); import jobs need the staff role."""
+
+    def get(self, request, pk):
+        job = job_get(actor=request.user, pk=pk)
+        if job is None:
+            raise Http404
+        is_import = job.kind in exhibition_jobs.IMPORT_KINDS
+        if is_import and not self.is_staff_role:
+            raise PermissionDenied
+        if request.htmx:
+            if job.finished:
+                return HttpResponseClientRefresh()
+            return render(request, "exhibitions/_job_progress.html", {"job": job})
+        if is_import and job.kind == Job.Kind.IMPORT_COMMIT and job.status == Job.Status.SUCCEEDED:
+            messages.success(
+                request,
+                _("Import finished: %(created)s created, %(updated)s updated.")
+                % {"created": job.result.get("created", 0), "updated": job.result.get("updated", 0)},
             )
-        except importing.ImportFileError as error:
-            messages.error(request, str(error))
-            return redirect("exhibitions:import")
-        if not result.committed:
-            context = {
-                "form": ImportUploadForm(),
-                "max_bytes": settings.EXPOPLAN_IMPORT_MAX_BYTES,
-                "result": result,
-                "parsed": parsed,
-                "token": "",
-                "filename": stored["name"],
-            }
-            return render(request, self.template_name, context, status=400)
-        path.unlink(missing_ok=True)
-        request.session.pop(SESSION_KEY, None)
-        messages.success(
-            request,
-            _("Import finished: %(created)s created, %(updated)s updated.")
-            % {"created": result.created, "updated": result.updated},
+            return redirect("exhibitions:list")
+        if is_import:
+            return render(request, "exhibitions/import.html", self.import_context(job))
+        return render(request, "exhibitions/export_job.html", {"job": job})
+
+    @staticmethod
+    def import_context(job: Job) -> dict:
+        context = _import_context(job=job, filename=job.params.get("filename", ""), token="")
+        if job.status == Job.Status.FAILED and (job.kind == Job.Kind.IMPORT_PREVIEW or job.result.get("file_error")):
+            context["form"] = _form_with_file_error(job.error)
+        elif job.status == Job.Status.FAILED and not job.result.get("rows"):
+            context["job_error"] = job.error
+        elif job.finished:
+            result = exhibition_jobs.ImportSummary.from_json(job.result)
+            context["result"] = result
+            imported_by = job.result.get("imported_by")
+            context["imported_by"] = imported_by
+            if job.kind == Job.Kind.IMPORT_PREVIEW and result.ok and result.rows and not imported_by:
+                context["token"] = str(job.pk)
+        return context
+
+
+class JobDownloadView(WorkspaceMixin, View):
+    """The result file of a finished job, for the user who started it only (404 for everyone else)."""
+
+    def get(self, request, pk):
+        job = job_get(actor=request.user, pk=pk)
+        if job is None or job.status != Job.Status.SUCCEEDED or not job.file:
+            raise Http404
+        try:
+            handle = job.file.open("rb")
+        except OSError:  # the file was cleaned away
+            raise Http404 from None
+        content_type = exporting.CSV_CONTENT_TYPE if job.kind == Job.Kind.EXPORT_CSV else exporting.XLSX_CONTENT_TYPE
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=job.result.get("filename") or job.file.name.rsplit("/", 1)[-1],
+            content_type=content_type,
         )
-        return redirect(reverse("exhibitions:list"))
+        add_never_cache_headers(response)
+        return response
 
 
 class ImportTemplateView(WorkspaceMixin, View):

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from exhibitions.models import Exhibition
 from exhibitions.services import exhibition_create, exhibition_update
-from tests.exhibitions.test_import import ZH_HEADERS
+from tests.exhibitions.test_import import ZH_HEADERS, upload
 from tests.factories import ExhibitionFactory, VenueFactory, batch, city
 
 pytestmark = pytest.mark.django_db
@@ -123,10 +123,8 @@ def test_import(client, staff_user, dalian_venue):
     )
     out = io.BytesIO()
     workbook.save(out)
-    file = io.BytesIO(out.getvalue())
-    file.name = "cities.xlsx"
     client.force_login(staff_user)
-    preview = client.post("/exhibitions/import/", {"file": file}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    preview = upload(client, out.getvalue(), "cities.xlsx")  # the import check job's page
     result = preview.context["result"]
     assert [(e.row, e.column) for e in result.errors] == [(3, "展馆")]
 

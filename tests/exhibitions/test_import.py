@@ -1,11 +1,17 @@
-"""Spreadsheet import: preview with every row's errors, confirm all-or-nothing, updates by reference."""
+"""Spreadsheet import: preview with every row's errors, confirm all-or-nothing, updates by reference.
+
+The preview and the import run as jobs (in-process here, as without Redis): `upload` and `confirm` run
+the on-commit publish of the request and land on the job's page, as a browser does.
+"""
 
 import datetime as dt
 import io
 
 import pytest
+from django.test import TestCase
 from openpyxl import Workbook
 
+from core.models import Job
 from exhibitions.columns import HEADERS
 from exhibitions.models import Exhibition
 from tests.factories import ExhibitionFactory, VenueFactory, city
@@ -80,14 +86,44 @@ def csv_bytes(headers, rows, encoding="utf-8") -> bytes:
     return out.getvalue().encode(encoding)
 
 
+def run_jobs(send):
+    """Send a request, then run what it published on commit (the job), as after a real request."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return send()
+
+
 def upload(client, content: bytes, name: str, HTTP_ACCEPT_LANGUAGE="zh-hans", **extra):
+    """Upload → the import check job → its page (the preview), or the form's errors when refused at once."""
     file = io.BytesIO(content)
     file.name = name
-    return client.post("/exhibitions/import/", {"file": file, **extra}, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
+    response = run_jobs(
+        lambda: client.post("/exhibitions/import/", {"file": file, **extra}, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
+    )
+    if response.status_code == 302:
+        response = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
+    return response
 
 
-def confirm(client, preview):
-    return client.post("/exhibitions/import/", {"action": "confirm", "token": preview.context["token"]})
+def confirm(client, preview, *, follow=False):
+    """Confirm the preview: a redirect to the import job's page (followed when `follow`)."""
+    response = run_jobs(
+        lambda: client.post("/exhibitions/import/", {"action": "confirm", "token": preview.context["token"]})
+    )
+    if follow and response.status_code == 302:
+        response = client.get(response["Location"])
+    return response
+
+
+def content_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def assert_file_refused(response):
+    """The file gets a message at the file field: at once (400) or from the import check job (failed)."""
+    job = response.context.get("job")
+    assert response.status_code == (400 if job is None else 200)
+    assert job is None or job.status == Job.Status.FAILED
+    assert response.context["form"].errors["file"]
 
 
 @pytest.fixture
@@ -193,7 +229,7 @@ def test_export_reimports_unchanged(staff_client, venue):
     ExhibitionFactory(venue=venue, name_zh="无编号展", start_date=dt.date(2025, 8, 1), end_date=dt.date(2025, 8, 2))
     before = list(Exhibition.objects.order_by("pk").values("name_zh", "notes", "is_green", "gross_area_m2", "venue"))
     for fmt in ("xlsx", "csv"):
-        exported = staff_client.get(f"/exhibitions/export/{fmt}/").content
+        exported = content_of(staff_client.get(f"/exhibitions/export/{fmt}/"))
         preview = upload(staff_client, exported, f"export.{fmt}")
         result = preview.context["result"]
         assert result.ok, [str(e) for e in result.errors]
@@ -233,9 +269,7 @@ def test_oversized_file_gets_a_clear_message(staff_client, settings, venue):
     ],
 )
 def test_unreadable_files_get_a_clear_message(staff_client, content, name):
-    response = upload(staff_client, content, name)
-    assert response.status_code == 400
-    assert response.context["form"].errors["file"]
+    assert_file_refused(upload(staff_client, content, name))
 
 
 def test_expired_preview_token(staff_client):
@@ -259,8 +293,8 @@ def test_change_between_preview_and_confirm_is_not_overwritten(staff_client, ven
     assert preview.context["result"].ok
     colleague = UserFactory(username="colleague", is_superuser=True)
     exhibition_update(actor=colleague, exhibition=existing, data={"gross_area_m2": 16_000}, expected_version=1)
-    response = confirm(staff_client, preview)
-    assert response.status_code == 400
+    response = confirm(staff_client, preview, follow=True)
+    assert response.context["job"].status == Job.Status.FAILED
     assert "colleague" in " ".join(str(e) for e in response.context["result"].errors)
     existing.refresh_from_db()
     assert (existing.gross_area_m2, existing.version) == (16_000, 2)
@@ -270,7 +304,7 @@ def test_too_many_rows_get_a_clear_message(staff_client, settings, venue):
     settings.EXPOPLAN_IMPORT_MAX_ROWS = 3
     content = csv_bytes(ZH_HEADERS, [row(f"R{i}", "大展") for i in range(4)])
     response = upload(staff_client, content, "many.csv", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 400
+    assert_file_refused(response)
     assert "more than 3 data rows" in " ".join(response.context["form"].errors["file"])
 
 
@@ -282,9 +316,7 @@ def test_zip_bomb_is_refused(staff_client, settings):
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * 2_000_000)
     assert len(buffer.getvalue()) < 10_000
-    response = upload(staff_client, buffer.getvalue(), "bomb.xlsx")
-    assert response.status_code == 400
-    assert response.context["form"].errors["file"]
+    assert_file_refused(upload(staff_client, buffer.getvalue(), "bomb.xlsx"))
 
 
 def test_import_speed_is_reasonable(staff_client, venue):

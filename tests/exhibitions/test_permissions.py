@@ -9,7 +9,9 @@ data: either way the request got past every permission check. Refused writes ans
 import datetime as dt
 
 import pytest
+from django.core.files.base import ContentFile
 
+from core.models import Job
 from exhibitions.models import Batch, Exhibition
 from tests.factories import BrandFactory, ExhibitionFactory, OrganizerFactory, TargetFactory, VenueFactory, city
 from tests.permissions import Case, check, everyone, matrix, page
@@ -19,9 +21,10 @@ YEAR = 2025
 
 
 @pytest.fixture
-def objects(db):
+def objects(db, staff_user):
     dalian_venue = VenueFactory(city=city("dalian"))
     return {
+        "staff_job": staff_job(staff_user),
         "other_city": ExhibitionFactory(venue=VenueFactory(city=city("shenyang"))),
         "own_draft": ExhibitionFactory(venue=dalian_venue, status=Exhibition.Status.PLANNED),
         "own_held": ExhibitionFactory(venue=dalian_venue, status=Exhibition.Status.HELD),
@@ -30,6 +33,14 @@ def objects(db):
         "brand": BrandFactory(),
         "target": TargetFactory(year=YEAR),
     }
+
+
+def staff_job(user) -> Job:
+    """A finished export job of the staff user's, with its file: nobody else may see or download it."""
+    job = Job(kind=Job.Kind.EXPORT_CSV, created_by=user, status=Job.Status.SUCCEEDED, result={"rows": 0})
+    job.file.save("exhibitions.csv", ContentFile(b"\xef\xbb\xbf"), save=False)
+    job.save()
+    return job
 
 
 def new_exhibition(status: str):
@@ -130,6 +141,9 @@ CASES = [
     Case("exhibitions:import", STAFF_ONLY),
     Case("exhibitions:import", page(staff=400, city_official=403), "post", data={}),
     Case("exhibitions:import_template", STAFF_ONLY, kwargs={"fmt": "xlsx"}),
+    # -- jobs: only the user who started one (here staff) sees its page and downloads its file
+    Case("exhibitions:job", page(city_official=404), kwargs=pk("staff_job")),
+    Case("exhibitions:job_download", page(city_official=404), kwargs=pk("staff_job")),
     # -- reference data: everyone reads, staff write
     Case("exhibitions:organizer_list", page()),
     Case("exhibitions:organizer_detail", page(), kwargs=pk("organizer")),
