@@ -58,8 +58,9 @@ class Progress(Protocol):
 
 
 class ProgressReporter:
-    """The progress callback handed to the work: writes done/total to the row every PROGRESS_EVERY rows,
-    whenever the total changes, and at the end (never more often, whatever the caller's rhythm)."""
+    """The progress callback handed to the work: writes done/total to the row when a multiple of
+    PROGRESS_EVERY rows is passed, when the total changes, and at the end (never more often, whatever
+    the caller's rhythm)."""
 
     def __init__(self, job: Job, *, every: int = PROGRESS_EVERY):
         self.job_id = job.pk
@@ -71,7 +72,7 @@ class ProgressReporter:
     def __call__(self, done: int, total: int) -> None:
         self.done, self.total = int(done), int(total)
         last_done, last_total = self._written
-        if self.total != last_total or self.done >= self.total or self.done - last_done >= self.every:
+        if self.total != last_total or self.done >= self.total or self.done // self.every > last_done // self.every:
             Job.objects.filter(pk=self.job_id).update(done=self.done, total=self.total)
             self._written = (self.done, self.total)
 
