@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from core.models import Job
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class ProgressReporter:
 
 def job_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     params: Mapping[str, Any] | None = None,
     input_file: File | None = None,
@@ -164,12 +164,12 @@ def _finish(job: Job, progress: ProgressReporter, status: str, *, result=None, e
     job.save(update_fields=["status", "result", "error", "done", "total", "file", "finished_at"])
 
 
-def job_get(*, actor: AbstractBaseUser | AnonymousUser, pk: UUID | str) -> Job | None:
+def job_get(*, actor: User | AnonymousUser, pk: UUID | str) -> Job | None:
     """The job `pk` if `actor` started it, else None. A job whose worker was lost (running well past the
     hard time limit) is marked failed here, so that its page stops waiting."""
     if not getattr(actor, "is_authenticated", False):
         return None
-    job = Job.objects.filter(pk=pk, created_by=actor).first()
+    job = Job.objects.filter(pk=pk, created_by_id=actor.pk).first()
     if job is not None and job.status == Job.Status.RUNNING and job.started_at is not None:
         limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + STALE_GRACE_SECONDS)
         if timezone.now() - job.started_at > limit:

@@ -27,7 +27,7 @@ from exhibitions import exporting, importing
 from exhibitions.selectors import exhibition_list
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 IMPORT_KINDS = (Job.Kind.IMPORT_PREVIEW, Job.Kind.IMPORT_COMMIT)
 EXPORT_KINDS = (Job.Kind.EXPORT_CSV, Job.Kind.EXPORT_XLSX)
@@ -173,7 +173,7 @@ def export(*, job: Job, progress: Progress) -> dict[str, Any]:
 # --- starting jobs ----------------------------------------------------------------------------------
 
 
-def import_preview_start(*, actor: AbstractBaseUser, upload: File, confirm_over_capacity: bool) -> Job:
+def import_preview_start(*, actor: User, upload: File, confirm_over_capacity: bool) -> Job:
     name = upload.name or "upload"
     return job_create(
         actor=actor,
@@ -184,7 +184,7 @@ def import_preview_start(*, actor: AbstractBaseUser, upload: File, confirm_over_
     )
 
 
-def import_confirm(*, actor: AbstractBaseUser, preview_id: UUID | str) -> Job | None:
+def import_confirm(*, actor: User, preview_id: UUID | str) -> Job | None:
     """Start importing a successful preview of `actor`'s; None when the preview is unknown, not theirs,
     has problems, expired, or was already imported (each preview is imported at most once)."""
     try:
@@ -223,6 +223,6 @@ def import_confirm(*, actor: AbstractBaseUser, preview_id: UUID | str) -> Job | 
     return commit
 
 
-def export_start(*, actor: AbstractBaseUser, fmt: str, query: str, filename: str) -> Job:
+def export_start(*, actor: User, fmt: str, query: str, filename: str) -> Job:
     kind = Job.Kind.EXPORT_CSV if fmt == "csv" else Job.Kind.EXPORT_XLSX
     return job_create(actor=actor, kind=kind, params={"query": query, "filename": filename})
