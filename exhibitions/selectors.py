@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 
 from core.roles import VIEW
@@ -34,12 +36,41 @@ def exhibition_list(
     The rows carry `counts_toward_target` computed in SQL and every foreign key the list shows, so
     the page's query count does not depend on the number of rows. Invalid filters give no rows.
     """
-    base = Exhibition.objects.for_user(actor, VIEW).select_related("batch", "city", "venue", "organizer", "brand")
+    # Joined: what the "counts" column reads anyway. Fetched by primary key instead: the rest. Each
+    # joined table multiplies the planner's work (6 tables: 3 ms of planning for a 0.2 ms query).
+    base = (
+        Exhibition.objects.for_user(actor, VIEW)
+        .select_related("batch", "venue")
+        .prefetch_related("city", "organizer", "brand")
+    )
     filterset = ExhibitionFilterSet(filters if filters is not None else {}, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     year = filterset.form.cleaned_data.get("year") if filterset.is_valid() else None
     queryset = queryset.annotate(counts_toward_target=counts_annotation(int(year) if year else None))
     return filterset, queryset
+
+
+COUNT_CACHE_SECONDS = 24 * 3600
+
+
+def exhibition_count(*, filterset: ExhibitionFilterSet) -> int:
+    """How many rows the list's filter matches (its total), exact.
+
+    COUNT(*) grows with the table (7 ms at 100k rows, 10x that at 1M), so the figure is cached under the
+    filter's SQL and the data version (`data_version_total`), which every change of what the filters
+    read moves: the next request after a change counts again. A text search also matches organiser
+    names, which the data version does not follow, so a search is always counted afresh.
+    """
+    from targets.selectors import data_version_total
+
+    if not filterset.is_valid():
+        return 0
+    queryset = filterset.qs
+    if filterset.form.cleaned_data.get("search"):
+        return queryset.count()
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params, data_version_total())).encode()).hexdigest()
+    return cache.get_or_set(f"exhibition-count:{digest}", queryset.count, COUNT_CACHE_SECONDS)
 
 
 def exhibition_get(*, actor: User, pk: int) -> Exhibition | None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
-from django_tables2 import RequestConfig
 
 from core.forms import bootstrapify
 from core.jobs import job_get
@@ -32,7 +34,13 @@ from exhibitions import jobs as exhibition_jobs
 from exhibitions.forms import BrandForm, DeleteForm, ExhibitionForm, ImportUploadForm, OrganizerForm
 from exhibitions.history import field_changes, related_names
 from exhibitions.models import Brand, Exhibition, Organizer
-from exhibitions.selectors import exhibition_get, exhibition_history, exhibition_list, exhibition_recent
+from exhibitions.selectors import (
+    exhibition_count,
+    exhibition_get,
+    exhibition_history,
+    exhibition_list,
+    exhibition_recent,
+)
 from exhibitions.services import (
     VersionConflict,
     brand_save,
@@ -41,7 +49,7 @@ from exhibitions.services import (
     exhibition_update,
     organizer_save,
 )
-from exhibitions.tables import BrandTable, ExhibitionTable, OrganizerTable
+from exhibitions.tables import EXHIBITION_COLUMNS, BrandTable, OrganizerTable, exhibition_ordering
 from venues.selectors import venue_list
 
 PER_PAGE = 50
@@ -72,8 +80,11 @@ class ExhibitionListView(WorkspaceMixin, View):
         filterset, queryset = exhibition_list(actor=request.user, filters=request.GET)
         _any_yes_no(filterset.form)
         bootstrapify(filterset.form)
-        table = ExhibitionTable(queryset)
-        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+        sort, ordering = exhibition_ordering(request.GET.get("sort"))
+        paginator = ExhibitionPaginator(
+            queryset.order_by(*ordering), PER_PAGE, total=exhibition_count(filterset=filterset)
+        )
+        page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         for key in ("page", "sort"):
             query.pop(key, None)
@@ -85,13 +96,55 @@ class ExhibitionListView(WorkspaceMixin, View):
                 "main_filters": [filterset.form[name] for name in MAIN_FILTERS if name in filterset.form.fields],
                 "more_filters": [f for f in filterset.form if f.name not in MAIN_FILTERS],
                 "more_open": any(request.GET.get(f.name) for f in filterset.form if f.name not in MAIN_FILTERS),
-                "table": table,
-                "total": table.paginator.count,
+                "page_obj": page,
+                "columns": _sort_headers(query, sort),
+                "page_query": _with(query, sort=sort),
+                "detail_prefix": reverse("exhibitions:list"),
+                "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+                "ellipsis": paginator.ELLIPSIS,
+                "total": paginator.count,
                 "export_query": query.urlencode(),
                 "can_add": self.role is not None,
                 "can_import": self.is_staff_role,
             },
         )
+
+
+class ExhibitionPaginator(Paginator):
+    """A paginator whose total comes from `exhibition_count` (cached) instead of a COUNT of the page's
+    query, which also joins every table the rows show."""
+
+    def __init__(self, object_list, per_page, *, total: int):
+        super().__init__(object_list, per_page)
+        self.total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self.total
+
+
+def _with(query, **values) -> str:
+    query = query.copy()
+    for key, value in values.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _sort_headers(query, sort: str) -> list[dict]:
+    """Each column's header: its link sorts by it (ascending, or descending when it is the ascending
+    sort now) and `aria-sort` tells assistive technology the current order."""
+    headers = []
+    for column in EXHIBITION_COLUMNS:
+        current = "ascending" if sort == column.key else "descending" if sort == f"-{column.key}" else None
+        headers.append(
+            {
+                "label": column.label,
+                "numeric": column.numeric,
+                "aria_sort": current,
+                "href": "?" + _with(query, sort=f"-{column.key}" if current == "ascending" else column.key),
+            }
+        )
+    return headers
 
 
 class ExhibitionExportView(WorkspaceMixin, View):

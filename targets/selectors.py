@@ -46,6 +46,12 @@ def data_version_expression(*, year: int) -> Coalesce:
     return Coalesce(Subquery(marks, output_field=BigIntegerField()), Value(0))
 
 
+def data_version_total() -> int:
+    """The sum of every year's and the global data-change counter: it grows with every change of an
+    exhibition (any year), a venue, a batch, a city or a target, and only then (one query)."""
+    return ProgressDataMark.objects.aggregate(total=Coalesce(Sum("version"), 0))["total"]
+
+
 def snapshot_latest(*, year: int) -> ProgressSnapshot | None:
     """The newest snapshot of `year` (with its `current_version` annotated), or None."""
     return (
