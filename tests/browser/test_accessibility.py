@@ -6,7 +6,8 @@ uncaught script error, no failed request, no response of 400 or more (except the
 or 404 is the point). axe-core comes bundled with axe-playwright-python and is injected into each page: nothing
 is fetched. Each role signs in once through the sign-in page (which is checked first, signed out); its pages are
 visited in Chinese (the default) and a few again in English, through a second context that reuses the signed-in
-storage state. A failure lists every problem of every page (rule id, impact, the elements' selectors).
+storage state; then a large export's job page while it runs (progress polled by htmx) and once it has finished.
+A failure lists every problem of every page (rule id, impact, the elements' selectors).
 
 Keyboard: the exhibition filters, the exhibition form and the import preview are tabbed through from the top of
 the page (the skip link first); every control is reached and shows a visible focus ring when it is.
@@ -22,14 +23,18 @@ from urllib.request import urlopen
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
+from django.contrib.auth import get_user_model
 from django.templatetags.static import static
+from django.utils import timezone
 from openpyxl import Workbook
 
+from core.models import Job
 from core.roles import Role
 from core.services import user_set_role
 from exhibitions.models import Exhibition
 from tests.factories import BrandFactory, ExhibitionFactory, OrganizerFactory, VenueFactory, city
 
+User = get_user_model()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-for-browser-123"
@@ -281,6 +286,28 @@ def test_every_page_is_accessible_and_the_console_clean(role, chromium, live_ser
             tab, tab_watch = tabs[language]
             problems[f"{step.name} [{language}] {url}"] = visit(tab, tab_watch, url, step.status, step.then, tmp_path)
             visited += 1
+
+    # A large export while it runs: the progress bar, polled every second by htmx; when the job has finished,
+    # the next poll reloads the page, which then offers the download.
+    job = Job.objects.create(
+        kind=Job.Kind.EXPORT_XLSX,
+        status=Job.Status.RUNNING,
+        done=40,
+        total=100,
+        created_by=User.objects.get(username=USERNAMES[role]),
+        started_at=timezone.now(),
+    )
+    url = f"{live_server.url}/exhibitions/jobs/{job.pk}/"
+    problems[f"export job, running [zh-hans] {url}"] = visit(page, watch, url)
+    with page.expect_response(lambda r: r.url == url and r.request.headers.get("hx-request") == "true"):
+        pass  # the next poll
+    problems["export job, running, polled [zh-hans]"] = check(page, watch)
+    job.status, job.done, job.finished_at = Job.Status.SUCCEEDED, 100, timezone.now()
+    job.result = {"rows": 100, "filename": "exhibitions.xlsx", "size": 20_480}
+    job.save()
+    page.wait_for_selector("#export-ready")
+    problems["export job, finished [zh-hans]"] = check(page, watch)
+
     assert english.evaluate("document.documentElement.lang") == "en"
     assert page.evaluate("document.documentElement.lang") == "zh-hans"
     context.close()
