@@ -161,7 +161,7 @@ def _finish(job: Job, progress: ProgressReporter, status: str, *, result=None, e
     if status == Job.Status.SUCCEEDED:
         job.done = job.total = max(progress.done, progress.total)
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "result", "error", "done", "total", "file", "finished_at"])
+    job.save(update_fields=["status", "result", "error", "done", "total", "input_file", "file", "finished_at"])
 
 
 def job_get(*, actor: User | AnonymousUser, pk: UUID | str) -> Job | None:

@@ -100,17 +100,24 @@ def _parse(job: Job, source: Job) -> importing.ParsedFile:
 
 
 def import_preview(*, job: Job, progress: Progress) -> dict[str, Any]:
-    """Read the uploaded file and check every row (a dry run: nothing is written)."""
-    parsed = _parse(job, job)
-    progress(0, len(parsed.rows))
-    result = importing.run_import(
-        actor=job.created_by,
-        parsed=parsed,
-        dry_run=True,
-        confirm_over_capacity=bool(job.params.get("confirm_over_capacity")),
-        filename=job.params.get("filename", ""),
-        progress=progress,
-    )
+    """Read the uploaded file and check every row (a dry run: nothing is written). The upload is kept
+    only when it may be imported (no problems, some rows)."""
+    try:
+        parsed = _parse(job, job)
+        progress(0, len(parsed.rows))
+        result = importing.run_import(
+            actor=job.created_by,
+            parsed=parsed,
+            dry_run=True,
+            confirm_over_capacity=bool(job.params.get("confirm_over_capacity")),
+            filename=job.params.get("filename", ""),
+            progress=progress,
+        )
+    except Exception:
+        job.input_file.delete(save=False)
+        raise
+    if not (result.ok and parsed.rows):
+        job.input_file.delete(save=False)
     return _summary(result, parsed)
 
 

@@ -166,6 +166,14 @@ def test_import_through_jobs_from_upload_to_the_list(staff_client, staff_user, v
     assert 'id="import-already"' in again and 'id="confirm-import"' not in again
 
 
+def test_an_upload_that_cannot_be_imported_is_not_kept(staff_client, venue):  # noqa: F811
+    upload(staff_client, xlsx(ZH_HEADERS, [row("B-1", "坏批次", batch="nope")]), "bad.xlsx")
+    upload(staff_client, b"%PDF-1.4 not a spreadsheet", "report.xlsx")
+    checks = Job.objects.filter(kind=Job.Kind.IMPORT_PREVIEW)
+    assert sorted(checks.values_list("status", flat=True)) == [Job.Status.FAILED, Job.Status.SUCCEEDED]
+    assert not any(job.input_file for job in checks)
+
+
 def test_a_commit_that_fails_shows_every_row_error(staff_client, venue):  # noqa: F811
     existing = ExhibitionFactory(external_ref="F-1", venue=venue, gross_area_m2=15_000, status="planned")
     preview = upload(staff_client, xlsx(ZH_HEADERS, [row("F-1", "改名", area="30000")]), "f.xlsx")
