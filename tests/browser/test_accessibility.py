@@ -90,6 +90,12 @@ def submit_empty(button: str) -> Callable:
     return submit
 
 
+def submit_bad_allocation(page, tmp_path) -> None:
+    page.fill("#id_allocations-0-exhibitions", "-5")
+    page.click("#save-target")
+    page.wait_for_selector("#id_allocations-0-exhibitions.is-invalid")
+
+
 def wait_for_charts(page, tmp_path) -> None:
     page.wait_for_selector(".echart canvas")
 
@@ -128,6 +134,7 @@ VISITS = [
     Visit("target detail", f"/targets/{YEAR}/"),
     Visit("target new", "/targets/new/", roles=(STAFF,)),
     Visit("target edit", f"/targets/{YEAR}/edit/", roles=(STAFF,), english=True),
+    Visit("target edit, errors", f"/targets/{YEAR}/edit/", roles=(STAFF,), then=submit_bad_allocation),
     Visit("reports", "/reports/"),
     Visit("monthly report, province", f"/reports/monthly/?year={YEAR}&month=6", roles=(STAFF,), english=True),
     Visit("monthly report, city", f"/reports/monthly/?year={YEAR}&month=6&city=dalian"),
@@ -202,11 +209,19 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+# References to ids that are not on the page: axe accepts an aria-describedby while one of its ids exists, so a
+# help text or an error message that is not linked to its field would pass unnoticed.
+DANGLING_IDS = """() => [...document.querySelectorAll("[aria-describedby], [aria-labelledby], [aria-controls], label[for]")]
+  .flatMap(el => ["aria-describedby", "aria-labelledby", "aria-controls", "for"].flatMap(
+    name => (el.getAttribute(name) || "").split(/\\s+/).filter(id => id && !document.getElementById(id))
+      .map(id => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${name}="${id}": no such element`)))"""
+
+
 def check(page, watch: Watch) -> list[str]:
     """axe and what the browser reported, on the page as it is now."""
     page.wait_for_function("!document.querySelector('.htmx-request')")  # no htmx request still on its way
     problems = [] if page.locator('link[rel~="icon"]').count() else ["no <link rel=icon> (the browser asks for one)"]
-    return problems + axe_violations(page) + watch.take()
+    return problems + page.evaluate(DANGLING_IDS) + axe_violations(page) + watch.take()
 
 
 def visit(page, watch: Watch, url: str, status: int = 200, then: Callable | None = None, tmp_path=None) -> list[str]:
