@@ -10,7 +10,8 @@ storage state; then a large export's job page while it runs (progress polled by 
 A failure lists every problem of every page (rule id, impact, the elements' selectors).
 
 Keyboard: the exhibition filters, the exhibition form and the import preview are tabbed through from the top of
-the page (the skip link first); every control is reached and shows a visible focus ring when it is.
+the page (the skip link first); every control is reached and shows a visible focus ring when it is. A filter
+applied with Enter keeps the focus and announces the new count (a status message, WCAG 4.1.3).
 """
 
 from __future__ import annotations
@@ -416,6 +417,15 @@ def test_keyboard_reaches_every_control_with_a_visible_focus_ring(chromium, live
     page.goto(f"{live_server.url}/exhibitions/")
     problems["exhibition filters"] = tab_through(page, "#filter-form")
     assert page.locator("#filter-form details").get_attribute("open") is not None, "Enter did not open More filters"
+    # Enter in a filter applies it in place; the new count is a status message: the same live region, new text.
+    page.evaluate("window.__count = document.getElementById('total-count')")
+    page.fill("#id_search", "no such exhibition")
+    with page.expect_response(lambda r: "/exhibitions/?search=no" in r.url):
+        page.press("#id_search", "Enter")
+    page.wait_for_function("document.querySelector('#total-count').textContent.trim().startsWith('0')")
+    assert page.evaluate("document.getElementById('total-count') === window.__count"), "the count was replaced"
+    assert page.get_attribute("#total-count", "role") == "status"
+    assert page.evaluate("document.activeElement.id") == "id_search", "filtering moved the focus"
     page.goto(f"{live_server.url}/exhibitions/{keyboard_data['exhibition'].pk}/edit/")
     problems["exhibition form"] = tab_through(page, "#exhibition-form")
     page.goto(f"{live_server.url}/exhibitions/import/")
