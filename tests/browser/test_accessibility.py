@@ -61,26 +61,35 @@ class Visit:
         return self.path(objects) if callable(self.path) else self.path
 
 
-def upload_import_file(page, tmp_path) -> None:
-    """The import preview: a small valid file checked, not yet confirmed."""
+IMPORT_ROWS = [
+    ["外部编号", "展会名称（中文）", "批次", "城市", "展馆", "开始日期", "结束日期", "展览面积（平方米）", "状态"],
+    ["A11Y-1", "无障碍导入展甲", "market", "dalian", "a11y-hall", "2024-10-01", "2024-10-03", 15000, "计划"],
+    ["A11Y-2", "无障碍导入展乙", "brand", "大连", "a11y-hall", "2024-11-01", "2024-11-02", "1.2万", "已确认"],
+]
+
+
+def upload(page, tmp_path, rows: list[list], wait_for: str) -> None:
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(
-        ["外部编号", "展会名称（中文）", "批次", "城市", "展馆", "开始日期", "结束日期", "展览面积（平方米）", "状态"]
-    )
-    sheet.append(
-        ["A11Y-1", "无障碍导入展甲", "market", "dalian", "a11y-hall", "2024-10-01", "2024-10-03", 15000, "计划"]
-    )
-    sheet.append(
-        ["A11Y-2", "无障碍导入展乙", "brand", "大连", "a11y-hall", "2024-11-01", "2024-11-02", "1.2万", "已确认"]
-    )
+    for row in rows:
+        workbook.active.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     path = tmp_path / "a11y-import.xlsx"
     path.write_bytes(buffer.getvalue())
     page.set_input_files("#id_file", str(path))
     page.click("#check-import")
-    page.wait_for_selector("#import-preview-ok")
+    page.wait_for_selector(wait_for)
+
+
+def upload_import_file(page, tmp_path) -> None:
+    """The import preview: a small valid file checked, not yet confirmed."""
+    upload(page, tmp_path, IMPORT_ROWS, "#import-preview-ok")
+
+
+def upload_import_file_with_errors(page, tmp_path) -> None:
+    """The check's answer to a file with bad rows: the problems, and the rows marked in the preview."""
+    bad = ["A11Y-3", "", "market", "dalian", "a11y-hall", "2024-12-03", "2024-12-01", -5, "计划"]
+    upload(page, tmp_path, [*IMPORT_ROWS, bad], "#import-errors")
 
 
 def submit_empty(button: str) -> Callable:
@@ -119,6 +128,7 @@ VISITS = [
     Visit("exhibition delete", pk("exhibition", "/exhibitions/{}/delete/")),
     Visit("import", "/exhibitions/import/", roles=(STAFF,)),
     Visit("import preview", "/exhibitions/import/", roles=(STAFF,), then=upload_import_file, english=True),
+    Visit("import, row errors", "/exhibitions/import/", roles=(STAFF,), then=upload_import_file_with_errors),
     Visit("venue list", "/venues/"),
     Visit("venue detail", pk("venue", "/venues/{}/")),
     Visit("venue new", "/venues/new/", roles=(STAFF,)),
