@@ -13,18 +13,29 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.forms.models import model_to_dict
+from django.db import IntegrityError, models, transaction
+from django.forms.models import construct_instance, model_to_dict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.i18n import prefers_chinese
 from core.roles import CHANGE
 from exhibitions.columns import BY_KEY, Column, column_for_header, unneutralise
+from exhibitions.forms import ExhibitionForm
 from exhibitions.models import Batch, Brand, Exhibition, Organizer
-from exhibitions.services import EDITABLE_FIELDS, exhibition_create, exhibition_update
+from exhibitions.services import (
+    EDITABLE_FIELDS,
+    OUT_OF_SCOPE,
+    ExhibitionBulkWrite,
+    exhibition_create,
+    exhibition_update,
+    exhibition_validate,
+)
+from exhibitions.validators import EventsByVenue, events_at_venues, venue_overlap
 from venues.models import City, Venue
 
 REQUIRED_KEYS = ("batch", "city", "start_date", "end_date", "gross_area_m2")
@@ -391,6 +402,113 @@ def _instance_form_data(exhibition: Exhibition) -> dict:
     return data
 
 
+# --- checking rows -----------------------------------------------------------------------------------
+
+
+class PreloadedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers from `preloaded` ({str(pk): object}, its queryset loaded once per
+    import) instead of one query per value: the same empty values, the same invalid-choice error."""
+
+    preloaded: dict[str, Any] | None = None
+
+    def to_python(self, value):
+        if self.preloaded is None or value in self.empty_values:
+            return super().to_python(value)
+        found = self.preloaded.get(str(value))
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return found
+
+
+def _import_formfield(db_field, **kwargs):
+    if isinstance(db_field, models.ForeignKey):
+        kwargs["form_class"] = PreloadedChoiceField
+    return db_field.formfield(**kwargs)
+
+
+@dataclass
+class RowChecks:
+    """What checking the rows of one import needs, loaded once instead of queried per row."""
+
+    choices: dict[str, dict[str, Any]]  # form field → {str(pk): object} of the form's own queryset
+    ref_owners: dict[str, Exhibition | None]  # the file's external references → who holds them
+    events: EventsByVenue  # the stored events at the file's venues within the file's dates
+
+
+class ImportRowForm(ExhibitionForm):
+    """ExhibitionForm for one imported row: the same fields, clean() and messages, without a query per row.
+
+    - choices (batch, city, venue, organiser, brand) come from the form's own querysets, loaded once;
+    - the model is validated as the services validate it (services.exhibition_validate: field validation
+      and exhibitions/validators.py; loaded foreign keys not looked up again; the database constraints the
+      validators mirror not queried one by one), instead of ModelForm's stock full_clean(), which spends
+      some 15 queries a row on exactly those; the external reference is answered from the import's query;
+    - the venue-capacity warning (as ExhibitionForm's) comes from the events loaded once.
+    """
+
+    class Meta(ExhibitionForm.Meta):
+        formfield_callback = _import_formfield
+
+    def __init__(self, *args, checks: RowChecks | None, **kwargs):
+        super().__init__(*args, for_import=True, **kwargs)
+        self.checks = checks
+        for name, choices in (checks.choices if checks else {}).items():
+            self.fields[name].preloaded = choices
+
+    def _post_clean(self):
+        assert self.checks is not None, "ImportRowForm validates with the import's RowChecks"
+        # ModelForm._post_clean() with the services' model validation.
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+        except ValidationError as error:
+            self.add_error(None, error)
+        # ModelForm's exclusions for this form: model fields it does not edit, and fields that already failed.
+        exclude = {f.name for f in Exhibition._meta.fields if f.name not in self._meta.fields or f.name in self.errors}
+        try:
+            exhibition_validate(self.instance, exclude=exclude, ref_owners=self.checks.ref_owners)
+        except ValidationError as error:
+            self.add_error(None, error)
+        self.validate_unique()  # no query: Exhibition has no unique field but its primary key
+        # ExhibitionForm._post_clean()'s warning: the venue shared beyond its capacity, unless confirmed.
+        if not self.errors:
+            self.overlap = venue_overlap(self.instance, others=self.checks.events.near(self.instance))
+            if (
+                self.overlap is not None
+                and self.overlap.over_capacity
+                and not self.cleaned_data.get("confirm_over_capacity")
+            ):
+                self.add_error("confirm_over_capacity", self.overlap.message())
+
+
+def _row_checks(actor, parsed: ParsedFile, lookups: Lookups, existing: list[Exhibition]) -> RowChecks:
+    """RowChecks for the file: 5 queries for the choices, 1 for the events (references: the caller's)."""
+    template = ImportRowForm(user=actor, checks=None)
+    choices = {
+        name: {str(obj.pk): obj for obj in field.queryset}
+        for name, field in template.fields.items()
+        if isinstance(field, PreloadedChoiceField)
+    }
+    # Every venue and date a row can end up with: a cell's, or (columns the file lacks) a stored row's.
+    venue_ids = {e.venue_id for e in existing}
+    dates = {d for e in existing for d in (e.start_date, e.end_date)}
+    for _number, values in parsed.rows:
+        try:
+            venue = lookups.find("venue", values.get("venue"))
+            if venue is not None:
+                venue_ids.add(venue.pk)
+        except CellError:
+            pass
+        for key in ("start_date", "end_date"):
+            try:
+                text = _date(values.get(key))
+            except CellError:
+                continue
+            if text:
+                dates.add(dt.date.fromisoformat(text))
+    events = EventsByVenue(events_at_venues(venue_ids, min(dates, default=None), max(dates, default=None)))
+    return RowChecks(choices=choices, ref_owners={}, events=events)
+
+
 def run_import(
     *,
     actor,
@@ -408,6 +526,11 @@ def run_import(
     a dry run or when any row failed (the services' own checks, e.g. the capacity of a venue shared by
     rows of the same file, are reported as row errors too).
 
+    Neither step queries per row: what the checks need is loaded once (Lookups, RowChecks, the services'
+    ExhibitionBulkWrite) and the rows are written with bulk statements, one progress recompute
+    requested per affected year. Should the bulk write meet a conflict nothing checked for (a
+    concurrent write), the rows are written again one by one, so that the error names its row.
+
     `expected_versions` ({exhibition id: version} as seen by the preview) makes the confirmed import
     refuse rows whose exhibition somebody changed in between, instead of silently overwriting it.
 
@@ -416,7 +539,6 @@ def run_import(
     committed or rolled back, in a dry run and a real run alike. rows_done never decreases. It is never
     called inside the import's transaction, so whatever it writes is committed at once.
     """
-    from exhibitions.forms import ExhibitionForm
     from exhibitions.services import VersionConflict
 
     expected_versions = dict(expected_versions or {})
@@ -425,13 +547,20 @@ def run_import(
     lookups = Lookups()
     ids = {_safe_id(v.get("id")) for _n, v in parsed.rows} - {None}
     refs = {_text(v.get("external_ref")) for _n, v in parsed.rows} - {""}
-    existing_by_id = {e.pk: e for e in Exhibition.objects.filter(pk__in=ids)}
-    existing_by_ref = {e.external_ref: e for e in Exhibition.objects.filter(external_ref__in=refs)}
-    changeable = set(
-        Exhibition.objects.for_user(actor, CHANGE)
-        .filter(pk__in=[e.pk for e in (*existing_by_id.values(), *existing_by_ref.values())])
-        .values_list("pk", flat=True)
+    existing_by_id = {e.pk: e for e in Exhibition.objects.filter(pk__in=ids)} if ids else {}
+    existing_by_ref = {e.external_ref: e for e in Exhibition.objects.filter(external_ref__in=refs)} if refs else {}
+    stored = [*existing_by_id.values(), *existing_by_ref.values()]
+    changeable = (
+        set(
+            Exhibition.objects.for_user(actor, CHANGE)
+            .filter(pk__in=[e.pk for e in stored])
+            .values_list("pk", flat=True)
+        )
+        if stored
+        else set()
     )
+    checks = _row_checks(actor, parsed, lookups, stored)
+    checks.ref_owners = dict.fromkeys(refs) | {e.external_ref: e for e in stored if e.external_ref}
     seen_refs: dict[str, int] = {}
     reason = _("Imported from %(file)s") % {"file": filename} if filename else _("Imported")
 
@@ -441,7 +570,7 @@ def run_import(
         row_errors.append(error)
 
     # 1. Every row through the form (reads only).
-    valid: list[tuple[int, Exhibition | None, int | None, ExhibitionForm, list[RowError]]] = []
+    valid: list[tuple[int, Exhibition | None, int | None, ImportRowForm, list[RowError]]] = []
     total = len(parsed.rows)
     for done, (number, values) in enumerate(parsed.rows):
         if progress is not None and done and done % PROGRESS_EVERY == 0:
@@ -479,7 +608,7 @@ def run_import(
             old_year = existing.start_date.year if existing is not None else None  # before the form changes it
             if confirm_over_capacity:
                 data["confirm_over_capacity"] = "on"
-            form = ExhibitionForm(data=data, instance=existing, user=actor, for_import=True)
+            form = ImportRowForm(data=data, instance=existing, user=actor, checks=checks)
             if form.is_valid():
                 valid.append((number, existing, old_year, form, row_errors))
             else:
@@ -489,7 +618,12 @@ def run_import(
         result.rows.append({"row": number, "action": action, "name": name, "errors": row_errors})
 
     # 2. The rows that passed, written by the services in one transaction.
-    with transaction.atomic():
+    def write(bulk: ExhibitionBulkWrite | None) -> tuple[ImportResult, list[tuple[int, str | None, str, list]]]:
+        """The services' writes of the valid rows: counts, years, versions and the row errors."""
+        outcome = ImportResult()
+        failures: list[tuple[int, str | None, str, list]] = []
+        versions_left = dict(expected_versions)
+        row_of: dict[int, tuple[int, list]] = {}
         for number, existing, old_year, form, row_errors in valid:
             try:
                 if existing is None:
@@ -498,36 +632,61 @@ def run_import(
                         data=form.service_data(),
                         confirm_over_capacity=confirm_over_capacity,
                         change_reason=reason,
+                        bulk=bulk,
                     )
-                    result.created += 1
+                    outcome.created += 1
                 else:
-                    result.versions.setdefault(existing.pk, existing.version)
+                    outcome.versions.setdefault(existing.pk, existing.version)
                     exhibition = exhibition_update(
                         actor=actor,
                         exhibition=existing,
                         data=form.service_data(),
-                        expected_version=expected_versions.pop(existing.pk, None),
+                        expected_version=versions_left.pop(existing.pk, None),
                         confirm_over_capacity=confirm_over_capacity,
                         change_reason=reason,
+                        bulk=bulk,
                     )
-                    result.updated += 1
-                result.years |= {exhibition.start_date.year, old_year} - {None}
+                    outcome.updated += 1
+                outcome.years |= {exhibition.start_date.year, old_year} - {None}
+                row_of[id(exhibition)] = (number, row_errors)
             except ValidationError as exc:
                 by_key = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
                 for key, messages in by_key.items():
                     for message in messages:
-                        fail(number, key if key in BY_KEY else None, message, row_errors)
+                        failures.append((number, key if key in BY_KEY else None, message, row_errors))
             except PermissionDenied as exc:
-                fail(number, None, str(exc) or _("You may not save this exhibition."), row_errors)
+                failures.append((number, None, str(exc) or _("You may not save this exhibition."), row_errors))
             except VersionConflict as exc:
                 who = exc.current.updated_by or _("somebody else")
-                fail(
-                    number,
-                    None,
-                    _("%(who)s changed this exhibition after the preview; upload the file again to review it.")
-                    % {"who": who},
-                    row_errors,
+                message = _(
+                    "%(who)s changed this exhibition after the preview; upload the file again to review it."
+                ) % {"who": who}
+                failures.append((number, None, message, row_errors))
+        if bulk is not None:
+            for exhibition in bulk.flush():
+                number, row_errors = row_of[id(exhibition)]
+                failures.append((number, None, str(PermissionDenied(OUT_OF_SCOPE)), row_errors))
+        return outcome, failures
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                instances = [form.instance for _n, _e, _y, form, _r in valid]
+                span = [d for e in instances for d in (e.start_date, e.end_date)]
+                bulk = ExhibitionBulkWrite(
+                    actor=actor,
+                    update_ids={existing.pk for _n, existing, _y, _f, _r in valid if existing is not None},
+                    external_refs={e.external_ref for e in instances},
+                    venue_ids={e.venue_id for e in instances},
+                    dates=(min(span), max(span)) if span else None,
                 )
+                outcome, failures = write(bulk)
+        except IntegrityError:  # nothing checked for it (a concurrent write?): row by row names the row
+            outcome, failures = write(None)
+        result.created, result.updated = outcome.created, outcome.updated
+        result.years, result.versions = outcome.years, outcome.versions
+        for number, key, message, row_errors in failures:
+            fail(number, key, message, row_errors)
         if dry_run or result.errors:
             transaction.set_rollback(True)
     result.errors.sort(key=lambda error: error.row)  # in file order (stable: a row's errors keep theirs)

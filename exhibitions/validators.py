@@ -3,11 +3,18 @@
 `exhibition_errors()` returns field-keyed messages for one in-memory Exhibition (nothing is saved);
 `venue_overlap()` finds the non-cancelled events sharing the venue on overlapping dates — a warning
 that needs an explicit confirmation when the combined gross area exceeds the venue's capacity.
+
+Both ask the database (one query for the external reference, two for the overlap). A caller checking
+many rows at once (the import) loads the answers once instead — `ref_owners` (who holds each external
+reference) and `others` (the events near the row, from an `EventsByVenue` of `events_at_venues()`) —
+and gets the same answers and messages without a query per row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -38,8 +45,17 @@ MIRRORED_CONSTRAINTS: dict[str, str] = {
 }
 
 
-def exhibition_errors(exhibition) -> dict[str, list]:
-    """Cross-field checks on an unsaved or changed Exhibition; {} when everything is fine."""
+def same_exhibition(one, other) -> bool:
+    """Whether two in-memory objects stand for the same exhibition (a new, unsaved one only for itself)."""
+    return one is other or (one.pk is not None and one.pk == other.pk)
+
+
+def exhibition_errors(exhibition, *, ref_owners: Mapping[str, Any] | None = None) -> dict[str, list]:
+    """Cross-field checks on an unsaved or changed Exhibition; {} when everything is fine.
+
+    `ref_owners` ({external reference: the exhibition holding it, or None when nobody does}) answers the
+    uniqueness of the external reference without a query for the references it lists.
+    """
     errors: dict[str, list] = {}
 
     def add(name: str, message, code: str, **params) -> None:
@@ -105,7 +121,12 @@ def exhibition_errors(exhibition) -> dict[str, list]:
     if ref:
         from exhibitions.models import Exhibition
 
-        if Exhibition.objects.filter(external_ref=ref).exclude(pk=exhibition.pk).exists():
+        if ref_owners is not None and ref in ref_owners:
+            owner = ref_owners[ref]
+            taken = owner is not None and not same_exhibition(owner, exhibition)
+        else:
+            taken = Exhibition.objects.filter(external_ref=ref).exclude(pk=exhibition.pk).exists()
+        if taken:
             add(
                 "external_ref",
                 _("Another exhibition already has the external reference “%(ref)s”."),
@@ -146,8 +167,15 @@ class VenueOverlap:
         }
 
 
-def venue_overlap(exhibition) -> VenueOverlap | None:
-    """Events sharing the venue on overlapping dates (two queries), or None without venue/dates."""
+OVERLAP_LISTED = 20  # overlapping events a VenueOverlap lists (its total counts them all)
+
+
+def venue_overlap(exhibition, *, others: Iterable | None = None) -> VenueOverlap | None:
+    """Events sharing the venue on overlapping dates (two queries), or None without venue/dates.
+
+    With `others` (the events at the venue as the caller knows them, e.g. from `events_at_venues()`),
+    the same selection is made in memory: no query.
+    """
     from exhibitions.models import Exhibition
 
     venue = exhibition.venue if exhibition.venue_id else None
@@ -155,19 +183,86 @@ def venue_overlap(exhibition) -> VenueOverlap | None:
         return None
     if exhibition.status == Exhibition.Status.CANCELLED:
         return None
-    others = (
-        Exhibition.objects.filter(
-            venue_id=venue.pk, start_date__lte=exhibition.end_date, end_date__gte=exhibition.start_date
+    if others is not None:
+        overlapping = sorted(
+            (
+                other
+                for other in others
+                if other.venue_id == venue.pk
+                and other.start_date <= exhibition.end_date
+                and other.end_date >= exhibition.start_date
+                and other.status != Exhibition.Status.CANCELLED
+                and not same_exhibition(other, exhibition)
+            ),
+            key=lambda other: (other.start_date, other.pk is None, other.pk or 0),  # unsaved ones last, as new ids
         )
-        .exclude(status=Exhibition.Status.CANCELLED)
-        .exclude(pk=exhibition.pk)
-        .order_by("start_date", "pk")
-    )
-    rows = list(others[:20])
-    total = others.aggregate(total=Sum("gross_area_m2"))["total"] or 0 if rows else 0
+        rows = overlapping[:OVERLAP_LISTED]
+        total = sum(other.gross_area_m2 or 0 for other in overlapping)
+    else:
+        queryset = (
+            Exhibition.objects.filter(
+                venue_id=venue.pk, start_date__lte=exhibition.end_date, end_date__gte=exhibition.start_date
+            )
+            .exclude(status=Exhibition.Status.CANCELLED)
+            .exclude(pk=exhibition.pk)
+            .order_by("start_date", "pk")
+        )
+        rows = list(queryset[:OVERLAP_LISTED])
+        total = queryset.aggregate(total=Sum("gross_area_m2"))["total"] or 0 if rows else 0
     return VenueOverlap(
         capacity_m2=venue.capacity_m2,
         others=rows,
         others_gross_m2=total,
         combined_gross_m2=total + (exhibition.gross_area_m2 or 0),
+    )
+
+
+class EventsByVenue:
+    """Events in memory by venue and calendar month, so that `venue_overlap(row, others=index.near(row))`
+    looks only at events near the row's dates. `place()` adds an event or moves a changed one (by pk;
+    an unsaved one by identity)."""
+
+    def __init__(self, events: Iterable = ()):
+        self._buckets: dict[tuple[int, int], dict[Any, Any]] = {}
+        self._placed: dict[Any, list[tuple[int, int]]] = {}
+        for event in events:
+            self.place(event)
+
+    @staticmethod
+    def _months(exhibition) -> list[tuple[int, int]]:
+        start, end = exhibition.start_date, exhibition.end_date
+        if exhibition.venue_id is None or not start or not end:
+            return []
+        first, last = start.year * 12 + start.month, end.year * 12 + end.month
+        return [(exhibition.venue_id, month) for month in range(first, last + 1)]
+
+    def place(self, event) -> None:
+        key = event.pk if event.pk is not None else ("unsaved", id(event))
+        for bucket in self._placed.pop(key, ()):
+            self._buckets[bucket].pop(key, None)
+        buckets = self._months(event)
+        for bucket in buckets:
+            self._buckets.setdefault(bucket, {})[key] = event
+        self._placed[key] = buckets
+
+    def near(self, exhibition) -> list:
+        """Every event at the exhibition's venue in the months its dates touch (a superset of the overlaps)."""
+        found: dict[Any, Any] = {}
+        for bucket in self._months(exhibition):
+            found.update(self._buckets.get(bucket, {}))
+        return list(found.values())
+
+
+def events_at_venues(venue_ids: Iterable[int], start, end) -> list:
+    """The stored non-cancelled events at `venue_ids` overlapping start..end (one query): what
+    `venue_overlap(..., others=...)` needs for every row at those venues within those dates."""
+    from exhibitions.models import Exhibition
+
+    venue_ids = set(venue_ids) - {None}
+    if not venue_ids or start is None or end is None:
+        return []
+    return list(
+        Exhibition.objects.filter(venue_id__in=venue_ids, start_date__lte=end, end_date__gte=start).exclude(
+            status=Exhibition.Status.CANCELLED
+        )
     )
