@@ -334,6 +334,21 @@ def test_every_page_is_accessible_and_the_console_clean(role, chromium, live_ser
     page.wait_for_selector("#export-ready")
     problems["export job, finished [zh-hans]"] = check(page, watch)
 
+    # On a phone: the list with the filters folded away, then the navigation menu opened.
+    phone_context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        locale=LOCALES["zh-hans"],
+        storage_state=context.storage_state(),
+    )
+    phone = new_page(phone_context)
+    phone_watch = Watch(phone)
+    problems["exhibition list, phone [zh-hans]"] = visit(phone, phone_watch, f"{live_server.url}/exhibitions/")
+    phone.click(".navbar-toggler")
+    phone.wait_for_selector("#main-nav.show")
+    problems["navigation menu opened, phone [zh-hans]"] = check(phone, phone_watch)
+    phone_context.close()
+
     assert english.evaluate("document.documentElement.lang") == "en"
     assert page.evaluate("document.documentElement.lang") == "zh-hans"
     context.close()
