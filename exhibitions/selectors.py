@@ -53,15 +53,15 @@ def exhibition_list(
 COUNT_CACHE_SECONDS = 24 * 3600
 
 
-def exhibition_count(*, filterset: ExhibitionFilterSet) -> int:
+def exhibition_count(*, filterset: ExhibitionFilterSet, version: str | None = None) -> int:
     """How many rows the list's filter matches (its total), exact.
 
-    COUNT(*) grows with the table (7 ms at 100k rows, 10x that at 1M), so the figure is cached under the
-    filter's SQL and the data version (`data_version_total`), which every change of what the filters
-    read moves: the next request after a change counts again. A text search also matches organiser
+    COUNT(*) grows with the table, so the figure is cached under the filter's SQL and the data version
+    (`version` as the caller read it, else `data_state()`), which every change of what the
+    filters read moves: the next request after a change counts again. A text search also matches organiser
     names, which the data version does not follow, so a search is always counted afresh.
     """
-    from targets.selectors import data_version_total
+    from targets.selectors import data_state
 
     if not filterset.is_valid():
         return 0
@@ -69,14 +69,16 @@ def exhibition_count(*, filterset: ExhibitionFilterSet) -> int:
     if filterset.form.cleaned_data.get("search"):
         return queryset.count()
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    digest = hashlib.sha256(repr((sql, params, data_version_total())).encode()).hexdigest()
+    version = data_state() if version is None else version
+    digest = hashlib.sha256(repr((sql, params, version)).encode()).hexdigest()
     return cache.get_or_set(f"exhibition-count:{digest}", queryset.count, COUNT_CACHE_SECONDS)
 
 
 def exhibition_get(*, actor: User, pk: int) -> Exhibition | None:
     return (
         Exhibition.objects.for_user(actor, VIEW)
-        .select_related("batch", "city", "venue", "venue__city", "organizer", "brand", "created_by", "updated_by")
+        .select_related("batch", "city", "venue")
+        .prefetch_related("venue__city", "organizer", "brand", "created_by", "updated_by")  # see exhibition_list
         .filter(pk=pk)
         .first()
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,6 +52,7 @@ from exhibitions.services import (
     organizer_save,
 )
 from exhibitions.tables import EXHIBITION_COLUMNS, BrandTable, OrganizerTable, exhibition_ordering
+from targets.selectors import data_state
 from venues.selectors import venue_list
 
 PER_PAGE = 50
@@ -81,8 +84,9 @@ class ExhibitionListView(WorkspaceMixin, View):
         _any_yes_no(filterset.form)
         bootstrapify(filterset.form)
         sort, ordering = exhibition_ordering(request.GET.get("sort"))
+        version = data_state()
         paginator = ExhibitionPaginator(
-            queryset.order_by(*ordering), PER_PAGE, total=exhibition_count(filterset=filterset)
+            queryset.order_by(*ordering), PER_PAGE, total=exhibition_count(filterset=filterset, version=version)
         )
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
@@ -104,6 +108,8 @@ class ExhibitionListView(WorkspaceMixin, View):
                 "ellipsis": paginator.ELLIPSIS,
                 "total": paginator.count,
                 "export_query": query.urlencode(),
+                # The filter form's choices are reference data, which moves the data version.
+                "filter_key": hashlib.sha256(f"{version}|{query.urlencode()}".encode()).hexdigest(),
                 "can_add": self.role is not None,
                 "can_import": self.is_staff_role,
             },

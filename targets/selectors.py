@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import BigIntegerField, QuerySet, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Max, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from targets.models import ProgressDataMark, ProgressSnapshot
@@ -46,10 +46,13 @@ def data_version_expression(*, year: int) -> Coalesce:
     return Coalesce(Subquery(marks, output_field=BigIntegerField()), Value(0))
 
 
-def data_version_total() -> int:
-    """The sum of every year's and the global data-change counter: it grows with every change of an
-    exhibition (any year), a venue, a batch, a city or a target, and only then (one query)."""
-    return ProgressDataMark.objects.aggregate(total=Coalesce(Sum("version"), 0))["total"]
+def data_state() -> str:
+    """A token of every year's and the global data-change counter: it changes with every change of an
+    exhibition (any year), a venue, a batch, a city or a target, and only then (one query). With the
+    latest change's time in it, a database restored or seeded again does not repeat an earlier token."""
+    marks = ProgressDataMark.objects.aggregate(total=Coalesce(Sum("version"), 0), latest=Max("changed_at"))
+    latest = marks["latest"].isoformat() if marks["latest"] else "-"
+    return f"{marks['total']}@{latest}"
 
 
 def snapshot_latest(*, year: int) -> ProgressSnapshot | None:

@@ -122,10 +122,26 @@ def test_total_follows_changes(client, staff_user):
     assert [q for q in searched.captured_queries if "COUNT(" in q["sql"]]
 
 
+def test_filter_form_follows_reference_data_and_query(client, staff_user):
+    """The filter panel is a cached fragment: a venue's new name and the query's values show at once."""
+    venue = VenueFactory(name_zh="旧馆名")
+    client.force_login(staff_user)
+    assert "旧馆名" in client.get("/exhibitions/").content.decode()
+    venue.name_zh = "新馆名"
+    venue.save()
+    page = client.get("/exhibitions/").content.decode()
+    assert "新馆名" in page and "旧馆名" not in page
+    page = client.get("/exhibitions/?search=车展").content.decode()
+    assert 'value="车展"' in page
+    page = client.get("/exhibitions/?year=abc").content.decode()
+    assert 'value="abc"' in page
+
+
 def test_detail_query_count_does_not_depend_on_history(client, staff_user, django_assert_num_queries):
     from exhibitions.services import exhibition_update
 
-    exhibition = ExhibitionFactory()
+    # Created and changed by somebody, as every entered exhibition is: the page reads both users.
+    exhibition = ExhibitionFactory(created_by=staff_user, updated_by=staff_user)
     client.force_login(staff_user)
     url = f"/exhibitions/{exhibition.pk}/"
     client.get(url)
