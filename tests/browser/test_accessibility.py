@@ -232,6 +232,8 @@ def check(page, watch: Watch) -> list[str]:
     """axe and what the browser reported, on the page as it is now."""
     page.wait_for_function("!document.querySelector('.htmx-request')")  # no htmx request still on its way
     problems = [] if page.locator('link[rel~="icon"]').count() else ["no <link rel=icon> (the browser asks for one)"]
+    text = page.evaluate("document.body.innerText")
+    problems += [f"template syntax shown on the page: {tag}…" for tag in ("{#", "{%", "{{") if tag in text]
     return problems + page.evaluate(DANGLING_IDS) + axe_violations(page) + watch.take()
 
 
