@@ -122,7 +122,7 @@ VISITS = [
     Visit("exhibition list, filtered", f"/exhibitions/?year={YEAR}&city=dalian&counts=true&is_green=true"),
     Visit("exhibition list, invalid filter", "/exhibitions/?year=1999"),  # below the minimum: the message shows
     Visit("exhibition detail", pk("exhibition", "/exhibitions/{}/")),
-    Visit("exhibition edit", pk("exhibition", "/exhibitions/{}/edit/"), english=True),
+    Visit("exhibition edit", pk("exhibition", "/exhibitions/{}/edit/")),
     Visit("exhibition new", "/exhibitions/new/"),
     Visit("exhibition new, errors", "/exhibitions/new/", then=submit_empty("#save-exhibition"), english=True),
     Visit("exhibition delete", pk("exhibition", "/exhibitions/{}/delete/")),
@@ -144,7 +144,7 @@ VISITS = [
     Visit("target list", "/targets/"),
     Visit("target detail", f"/targets/{YEAR}/"),
     Visit("target new", "/targets/new/", roles=(STAFF,)),
-    Visit("target edit", f"/targets/{YEAR}/edit/", roles=(STAFF,), english=True),
+    Visit("target edit", f"/targets/{YEAR}/edit/", roles=(STAFF,)),
     Visit("target edit, errors", f"/targets/{YEAR}/edit/", roles=(STAFF,), then=submit_bad_allocation),
     Visit("reports", "/reports/"),
     Visit("monthly report, province", f"/reports/monthly/?year={YEAR}&month=6", roles=(STAFF,), english=True),
@@ -164,7 +164,7 @@ def objects(reference_data):
     from exhibitions.demo import seed_demo_year
     from targets.services import progress_recompute
 
-    seed_demo_year(year=YEAR, count=60, seed=5, as_of=dt.date(YEAR, 6, 30))
+    seed_demo_year(year=YEAR, count=40, seed=5, as_of=dt.date(YEAR, 6, 30))
     progress_recompute(year=YEAR, as_of=dt.date(YEAR, 6, 30))
     venue = VenueFactory(slug="a11y-hall", city=city("dalian"), name_zh="无障碍测试展馆", name_en="A11y Test Hall")
     organizer, brand = OrganizerFactory(), BrandFactory()
