@@ -17,6 +17,7 @@ from exhibitions.models import Batch, Brand, Exhibition, Organizer
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from targets.selectors import DataState
     from venues.models import Venue
 
 
@@ -53,7 +54,7 @@ def exhibition_list(
 COUNT_CACHE_SECONDS = 24 * 3600
 
 
-def exhibition_count(*, filterset: ExhibitionFilterSet, version: str | None = None) -> int:
+def exhibition_count(*, filterset: ExhibitionFilterSet, version: DataState | None = None) -> int:
     """How many rows the list's filter matches (its total), exact.
 
     COUNT(*) grows with the table, so the figure is cached under the filter's SQL and the data version

@@ -7,7 +7,7 @@ aggregation); a snapshot is computed synchronously only when a year has none at 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from django.db.models import BigIntegerField, Max, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -46,13 +46,19 @@ def data_version_expression(*, year: int) -> Coalesce:
     return Coalesce(Subquery(marks, output_field=BigIntegerField()), Value(0))
 
 
-def data_state() -> str:
-    """A token of every year's and the global data-change counter: it changes with every change of an
-    exhibition (any year), a venue, a batch, a city or a target, and only then (one query). With the
-    latest change's time in it, a database restored or seeded again does not repeat an earlier token."""
-    marks = ProgressDataMark.objects.aggregate(total=Coalesce(Sum("version"), 0), latest=Max("changed_at"))
-    latest = marks["latest"].isoformat() if marks["latest"] else "-"
-    return f"{marks['total']}@{latest}"
+class DataState(NamedTuple):
+    """Every year's and the global data-change counter summed, and the latest change's time."""
+
+    total: int
+    changed_at: datetime | None
+
+
+def data_state() -> DataState:
+    """What changes with every change of an exhibition (any year), a venue, a batch, a city or a target,
+    and only then (one query): a cache key part. With the latest change's time in it, a database restored
+    or seeded again does not repeat an earlier state."""
+    marks = ProgressDataMark.objects.aggregate(total=Coalesce(Sum("version"), 0), changed_at=Max("changed_at"))
+    return DataState(marks["total"], marks["changed_at"])
 
 
 def snapshot_latest(*, year: int) -> ProgressSnapshot | None:

@@ -186,6 +186,7 @@ class SelectorViewSetMixin:
         filterset, queryset = self.list_selector(actor=self.request.user, filters=self.request.query_params)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
+        self.filterset = filterset
         return queryset
 
     def filter_queryset(self, queryset):

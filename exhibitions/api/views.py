@@ -97,14 +97,16 @@ class ExhibitionViewSet(SelectorViewSetMixin, ScopedModelViewSet):
     get_selector = staticmethod(exhibition_get)
 
     def list_validators(self, queryset):
-        # `counts` follows the thresholds on the years' targets: a changed target changes the list's ETag.
-        from django.db.models import Max
+        """The ETag follows the data state (every change of an exhibition, venue, batch, city or target,
+        which `counts` reads) and the query; the total is the list page's cached count. Neither reads the
+        rows, whose MAX/COUNT aggregate grew with the table."""
+        from core.api.conditional import make_etag
+        from exhibitions.selectors import exhibition_count
+        from targets.selectors import data_state
 
-        from core.api.conditional import queryset_validators
-        from targets.models import Target
-
-        targets_changed = Target.objects.aggregate(last=Max("updated_at"))["last"]
-        return queryset_validators(queryset, self.request.get_full_path(), targets_changed)
+        state = data_state()
+        queryset.known_count = exhibition_count(filterset=self.filterset, version=state)
+        return make_etag("exhibitions", state, self.request.get_full_path()), state.changed_at
 
     # --- writes: through exhibitions.services --------------------------------------------------
     def _check_if_match(self, exhibition: Exhibition) -> bool:
