@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
+from django.http import HttpResponse
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +26,7 @@ from targets.api.serializers import (
     ProgressSerializer,
     TargetSerializer,
 )
-from targets.models import Target
+from targets.models import ProgressSnapshot, Target
 from targets.services import target_save
 
 
@@ -78,6 +81,9 @@ CITY_EXAMPLE = OpenApiParameter(
 )
 
 
+PROGRESS_CACHE_SECONDS = 24 * 3600  # a new snapshot or a change of freshness is a new key
+
+
 def _this_year() -> int:
     return timezone.localdate().year
 
@@ -127,25 +133,43 @@ class ProgressView(_ProgressBase):
         "follows the year's first target or exhibition).",
     )
     def get(self, request, *args, **kwargs):
-        from targets.selectors import UnknownScope, progress_get, snapshot_latest
+        """Clients poll this every minute: the answer is rendered once per snapshot, scope, freshness and
+        language and kept in the cache as bytes with its ETag; a poll reads the snapshot's head (no
+        payload) and those bytes."""
+        from targets.selectors import UnknownScope, progress_get, snapshot_get, snapshot_head, snapshot_latest
 
         query = self._query()
-        snapshot = snapshot_latest(year=query["year"])  # a read never computes one
-        if snapshot is None:
+        head = snapshot_head(year=query["year"])  # a read never computes one
+        if head is None:
             self._check_city(query.get("city"))
             raise NoSnapshot()
-        try:
-            progress = progress_get(year=query["year"], city_slug=query.get("city"), snapshot=snapshot)
-        except UnknownScope as error:
-            raise ValidationError({"city": [_("Unknown city slug “%(slug)s”.") % {"slug": error.city_slug}]}) from error
-        if progress is None:
-            raise ValidationError({"year": [_("Give a year from 2000 to 2100.")]})
-        computed_at = parse_datetime(str(progress["computed_at"]))
-        etag = make_etag("progress", progress["snapshot_id"], progress["scope"], progress["stale"])
+        key = "progress-response:" + make_etag(
+            head["id"], query.get("city") or "", head["stale"], translation.get_language()
+        ).strip('"')
+        cached = cache.get(key)
+        if cached is None:
+            try:
+                snapshot = snapshot_get(year=query["year"], snapshot_id=head["id"])
+            except ProgressSnapshot.DoesNotExist:  # pruned since its head was read: a newer one exists
+                snapshot = snapshot_latest(year=query["year"])
+            try:
+                progress = progress_get(year=query["year"], city_slug=query.get("city"), snapshot=snapshot)
+            except UnknownScope as error:
+                raise ValidationError(
+                    {"city": [_("Unknown city slug “%(slug)s”.") % {"slug": error.city_slug}]}
+                ) from error
+            if progress is None:
+                raise ValidationError({"year": [_("Give a year from 2000 to 2100.")]})
+            progress["stale"] = head["stale"]  # the freshness the key was made for
+            etag = make_etag("progress", progress["snapshot_id"], progress["scope"], progress["stale"])
+            body = JSONRenderer().render({field: progress[field] for field in PROGRESS_KEYS})
+            cached = (etag, str(progress["computed_at"]), body)
+            cache.set(key, cached, PROGRESS_CACHE_SECONDS)
+        etag, computed_at, body = cached
+        computed_at = parse_datetime(computed_at)
         if not_modified(request, etag, computed_at):
             return not_modified_response(etag, computed_at)
-        body = {key: progress[key] for key in PROGRESS_KEYS}
-        return set_validators(Response(body), etag, computed_at)
+        return set_validators(HttpResponse(body, content_type="application/json"), etag, computed_at)
 
 
 class ProgressHistoryView(_ProgressBase):

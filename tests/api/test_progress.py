@@ -131,6 +131,34 @@ def test_progress_etag_last_modified_and_304_until_data_changes(clients, dataset
     assert again["ETag"] != etag
 
 
+def test_progress_poll_reads_the_cached_answer_not_the_snapshot(clients, dataset):
+    """A poll reads the snapshot's head and the answer's bytes kept under it: no payload is loaded, and
+    a new snapshot or a change of freshness is a new answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from targets.services import progress_recompute
+
+    client = clients["api_client"]
+    first = client.get("/api/v1/progress/?year=2024&city=dalian")
+    with CaptureQueriesContext(connection) as polled:
+        again = client.get("/api/v1/progress/?year=2024&city=dalian")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == "application/json"
+    assert not [q for q in polled.captured_queries if '"payload"' in q["sql"]]
+    assert client.get("/api/v1/progress/?year=2024").json()["scope"] == "province"  # its own answer
+
+    ExhibitionFactory(venue=dataset["dalian"], start_date=dt.date(2024, 7, 1))
+    stale = client.get("/api/v1/progress/?year=2024&city=dalian")
+    assert stale.json()["stale"] is True and stale["ETag"] != first["ETag"]
+    snapshot = progress_recompute(year=2024)
+    fresh = client.get("/api/v1/progress/?year=2024&city=dalian")
+    assert fresh.json()["stale"] is False
+    assert fresh["ETag"] not in (first["ETag"], stale["ETag"])
+    assert snapshot.payload["scopes"]["dalian"]["pipeline"] == fresh.json()["pipeline"]
+    assert fresh.json()["pipeline"]["exhibitions"] == first.json()["pipeline"]["exhibitions"] + 1
+
+
 def test_history_lists_snapshots_newest_first(clients, dataset):
     from targets.services import progress_recompute
 
