@@ -272,7 +272,8 @@ def main() -> None:
     before = Exhibition.objects.count()
     print(
         f"{args.rows} rows ({len(new)} new, {len(changed)} updates by id), {before} exhibitions stored, "
-        f"tasks {'via Redis' if args.redis else 'in-process'}; median of {args.runs} runs"
+        f"tasks {'via Redis' if args.redis else 'in-process'}; median of {args.runs} runs; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     for fmt in args.formats.split(","):
         content, name = files[fmt], f"bench.{fmt}"
@@ -305,6 +306,7 @@ def main() -> None:
             seconds, queries, _ = timed(lambda: floor_writes(new, changed))
             samples["floor"].append((seconds + parse_s, queries))
         median = {k: statistics.median(s for s, _q in v) for k, v in samples.items()}
+        print(f"\n(load average {os.getloadavg()[0]:.1f} after {fmt})", end="")
         queries = {k: v[0][1] for k, v in samples.items()}
         print(f"\n{fmt}: parse alone {median['parse']:.2f} s; parse + bare bulk writes {median['floor']:.2f} s")
         for step, floor in (("preview", "parse"), ("commit", "floor")):

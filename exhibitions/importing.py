@@ -411,6 +411,12 @@ class PreloadedChoiceField(forms.ModelChoiceField):
 
     preloaded: dict[str, Any] | None = None
 
+    def __deepcopy__(self, memo):
+        # Every form copies its fields. ModelChoiceField's copy also clones its queryset, which this field
+        # never evaluates (values are looked up in `preloaded`): Field's copy is enough. The copy shares
+        # the queryset of the class's field, so it is read only through .all() (never cached).
+        return forms.Field.__deepcopy__(self, memo)
+
     def to_python(self, value):
         if self.preloaded is None or value in self.empty_values:
             return super().to_python(value)
@@ -484,7 +490,7 @@ def _row_checks(actor, parsed: ParsedFile, lookups: Lookups, existing: list[Exhi
     """RowChecks for the file: 5 queries for the choices, 1 for the events (references: the caller's)."""
     template = ImportRowForm(user=actor, checks=None)
     choices = {
-        name: {str(obj.pk): obj for obj in field.queryset}
+        name: {str(obj.pk): obj for obj in field.queryset.all()}
         for name, field in template.fields.items()
         if isinstance(field, PreloadedChoiceField)
     }
@@ -569,8 +575,11 @@ def run_import(
         result.errors.append(error)
         row_errors.append(error)
 
-    # 1. Every row through the form (reads only).
-    valid: list[tuple[int, Exhibition | None, int | None, ImportRowForm, list[RowError]]] = []
+    # 1. Every row through the form (reads only). Only what the writes need is kept, not the forms:
+    # thousands of live forms (hundreds of objects each) would make Python's garbage collector the
+    # slowest part of the import.
+    valid: list[tuple[int, Exhibition | None, int | None, dict, list[RowError]]] = []
+    planned: list[tuple[str, int | None, dt.date, dt.date]] = []  # each valid row's reference, venue, dates
     total = len(parsed.rows)
     for done, (number, values) in enumerate(parsed.rows):
         if progress is not None and done and done % PROGRESS_EVERY == 0:
@@ -610,7 +619,9 @@ def run_import(
                 data["confirm_over_capacity"] = "on"
             form = ImportRowForm(data=data, instance=existing, user=actor, checks=checks)
             if form.is_valid():
-                valid.append((number, existing, old_year, form, row_errors))
+                valid.append((number, existing, old_year, form.service_data(), row_errors))
+                instance = form.instance
+                planned.append((instance.external_ref, instance.venue_id, instance.start_date, instance.end_date))
             else:
                 for key, messages in form.errors.items():
                     for message in messages:
@@ -624,12 +635,12 @@ def run_import(
         failures: list[tuple[int, str | None, str, list]] = []
         versions_left = dict(expected_versions)
         row_of: dict[int, tuple[int, list]] = {}
-        for number, existing, old_year, form, row_errors in valid:
+        for number, existing, old_year, data, row_errors in valid:
             try:
                 if existing is None:
                     exhibition = exhibition_create(
                         actor=actor,
-                        data=form.service_data(),
+                        data=data,
                         confirm_over_capacity=confirm_over_capacity,
                         change_reason=reason,
                         bulk=bulk,
@@ -640,7 +651,7 @@ def run_import(
                     exhibition = exhibition_update(
                         actor=actor,
                         exhibition=existing,
-                        data=form.service_data(),
+                        data=data,
                         expected_version=versions_left.pop(existing.pk, None),
                         confirm_over_capacity=confirm_over_capacity,
                         change_reason=reason,
@@ -671,13 +682,12 @@ def run_import(
     with transaction.atomic():
         try:
             with transaction.atomic():
-                instances = [form.instance for _n, _e, _y, form, _r in valid]
-                span = [d for e in instances for d in (e.start_date, e.end_date)]
+                span = [day for _ref, _venue, start, end in planned for day in (start, end)]
                 bulk = ExhibitionBulkWrite(
                     actor=actor,
-                    update_ids={existing.pk for _n, existing, _y, _f, _r in valid if existing is not None},
-                    external_refs={e.external_ref for e in instances},
-                    venue_ids={e.venue_id for e in instances},
+                    update_ids={existing.pk for _n, existing, _y, _d, _r in valid if existing is not None},
+                    external_refs={ref for ref, _venue, _start, _end in planned},
+                    venue_ids={venue for _ref, venue, _start, _end in planned},
                     dates=(min(span), max(span)) if span else None,
                 )
                 outcome, failures = write(bulk)

@@ -274,3 +274,18 @@ def test_the_overlap_from_memory_is_the_overlap_from_the_database(hall):
             expected.combined_gross_m2,
             expected.over_capacity,
         )
+
+
+def test_every_import_reads_the_choices_afresh(staff_user, hall):
+    from exhibitions.models import Batch
+
+    first = importing.run_import(
+        actor=staff_user,
+        parsed=importing.parse_file(csv_bytes(ZH_HEADERS, [row("F-1", "先", venue="bulk-hall")]), "a.csv"),
+        dry_run=True,
+    )
+    assert first.ok
+    Batch.objects.create(code="late", name_zh="后加批次", name_en="Late batch")
+    content = csv_bytes(ZH_HEADERS, [row("F-2", "后", batch="late", venue="bulk-hall")])
+    second = importing.run_import(actor=staff_user, parsed=importing.parse_file(content, "b.csv"), dry_run=True)
+    assert second.ok, [str(e) for e in second.errors]
