@@ -226,6 +226,11 @@ class Exhibition(BilingualNameMixin, models.Model):
             models.Index(fields=["status"], name="exh_status_idx"),
             models.Index(fields=["venue", "start_date"], name="exh_venue_start_idx"),
             models.Index(fields=["updated_at"], name="exh_updated_idx"),
+            # The list's orderings with the primary key as tiebreak, so a page is read off an index
+            # (scanned backwards for a descending sort) instead of sorting every matching row.
+            models.Index(fields=["start_date", "id"], name="exh_start_id_idx"),
+            models.Index(fields=["gross_area_m2", "id"], name="exh_area_id_idx"),
+            models.Index(fields=["city", "gross_area_m2", "id"], name="exh_city_area_id_idx"),
         ]
 
     def clean(self):
