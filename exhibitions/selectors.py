@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db.models import BooleanField, ExpressionWrapper, Max, QuerySet
 
 from core.roles import VIEW
 from exhibitions.filtersets import ExhibitionFilterSet
@@ -51,6 +52,14 @@ def exhibition_list(
     return filterset, queryset
 
 
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SQL that selects the rows' keys, as a cache key part ("none" for a queryset that selects none)."""
+    try:
+        return queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return "none", ()
+
+
 COUNT_CACHE_SECONDS = 24 * 3600
 
 
@@ -69,10 +78,20 @@ def exhibition_count(*, filterset: ExhibitionFilterSet, version: DataState | Non
     queryset = filterset.qs
     if filterset.form.cleaned_data.get("search"):
         return queryset.count()
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    sql, params = _sql(queryset.order_by())
     version = data_state() if version is None else version
     digest = hashlib.sha256(repr((sql, params, version)).encode()).hexdigest()
     return cache.get_or_set(f"exhibition-count:{digest}", queryset.count, COUNT_CACHE_SECONDS)
+
+
+def exhibition_list_key(*, queryset: QuerySet[Exhibition], page: int, version: DataState, links: str = "") -> str:
+    """A cache key of one page of rows as the list shows them: the rows' SQL (filters, scope, order), the
+    page, the data state (the rows, venues, batches, cities, the targets' rules for "counts") and the
+    organisers' latest change (their names show), and `links` (the query its links carry). Any change to
+    what the page shows gives a new key."""
+    organizers = Organizer.objects.aggregate(changed_at=Max("updated_at"))["changed_at"]
+    sql, params = _sql(queryset)
+    return hashlib.sha256(repr((sql, params, page, version, organizers, links)).encode()).hexdigest()
 
 
 def exhibition_get(*, actor: User, pk: int) -> Exhibition | None:

@@ -41,6 +41,7 @@ from exhibitions.selectors import (
     exhibition_get,
     exhibition_history,
     exhibition_list,
+    exhibition_list_key,
     exhibition_recent,
 )
 from exhibitions.services import (
@@ -88,7 +89,7 @@ class ExhibitionListView(WorkspaceMixin, View):
         paginator = ExhibitionPaginator(
             queryset.order_by(*ordering), PER_PAGE, total=exhibition_count(filterset=filterset, version=version)
         )
-        page = paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(request.GET.get("page"))  # the total is known: no query yet
         query = request.GET.copy()
         for key in ("page", "sort"):
             query.pop(key, None)
@@ -100,7 +101,10 @@ class ExhibitionListView(WorkspaceMixin, View):
                 "main_filters": [filterset.form[name] for name in MAIN_FILTERS if name in filterset.form.fields],
                 "more_filters": [f for f in filterset.form if f.name not in MAIN_FILTERS],
                 "more_open": any(request.GET.get(f.name) for f in filterset.form if f.name not in MAIN_FILTERS),
-                "page_obj": page,
+                "page_obj": page,  # its rows are read only when the results fragment is not cached
+                "results_key": exhibition_list_key(
+                    queryset=paginator.object_list, page=page.number, version=version, links=request.GET.urlencode()
+                ),
                 "columns": _sort_headers(query, sort),
                 "page_query": _with(query, sort=sort),
                 "detail_prefix": reverse("exhibitions:list"),

@@ -137,6 +137,34 @@ def test_filter_form_follows_reference_data_and_query(client, staff_user):
     assert 'value="abc"' in page
 
 
+def test_cached_results_follow_every_change_they_show(client, staff_user):
+    """The rows are a cached fragment too: an edited exhibition, a renamed organiser or venue, a changed
+    threshold, another page, sort or language each show at once."""
+    from exhibitions.services import exhibition_update
+
+    organiser = OrganizerFactory(name_zh="甲主办")
+    venue = VenueFactory(name_zh="甲馆", city=city("dalian"))
+    exhibition = ExhibitionFactory(
+        name_zh="原名展", name_en="Old Name Fair", organizer=organiser, venue=venue, start_date=dt.date(2024, 3, 1)
+    )
+    client.force_login(staff_user)
+
+    def page(url="/exhibitions/?year=2024") -> str:
+        return client.get(url).content.decode()
+
+    assert "原名展" in page() and "甲主办" in page()
+    exhibition_update(actor=staff_user, exhibition=exhibition, data={"name_zh": "新名展"}, expected_version=None)
+    assert "新名展" in page() and "原名展" not in page()
+    organiser.name_zh = "乙主办"
+    organiser.save()
+    assert "乙主办" in page()
+    venue.name_zh = "乙馆"
+    venue.save()
+    assert "乙馆" in page()
+    client.cookies["django_language"] = "en"
+    assert "Old Name Fair" in page()
+
+
 def test_detail_query_count_does_not_depend_on_history(client, staff_user, django_assert_num_queries):
     from exhibitions.services import exhibition_update
 
