@@ -250,6 +250,46 @@ class ExhibitionSerializer(serializers.ModelSerializer):
         ]
         validators: list = []  # the services validate everything (model constraints included)
 
+    def to_representation(self, instance: Exhibition) -> dict:
+        """What ModelSerializer's generic representation gives for the fields above (a test compares the
+        two on varied rows), written out: a page of 500 rows spent ~70 µs a row in DRF's per-field
+        dispatch (attribute lookup by source path, SkipField and None checks for each of 31 fields)."""
+        e = instance
+        timestamps = self.fields["created_at"]
+        return {
+            "id": e.id,
+            "name": str(e.name_zh),
+            "name_en": str(e.name_en),
+            "batch": e.batch.code,
+            "brand": e.brand.slug if e.brand_id is not None else None,
+            "edition": e.edition,
+            "city": e.city.slug,
+            "venue": e.venue_id,
+            "start_date": e.start_date.isoformat(),
+            "end_date": e.end_date.isoformat(),
+            "gross_area_m2": e.gross_area_m2,
+            "net_area_m2": e.net_area_m2,
+            "status": e.status,
+            "organizer": e.organizer_id,
+            "is_international": e.is_international,
+            "is_independent_brand": e.is_independent_brand,
+            "is_green": e.is_green,
+            "is_digital": e.is_digital,
+            "is_flagship": e.is_flagship,
+            "is_outbound": e.is_outbound,
+            "destination_country": str(e.destination_country),
+            "is_belt_and_road": e.is_belt_and_road,
+            "is_rcep": e.is_rcep,
+            "exhibitors": e.exhibitors,
+            "visitors": e.visitors,
+            "external_ref": str(e.external_ref),
+            "notes": str(e.notes),
+            "counts": self.get_counts(e),
+            "version": e.version,
+            "created_at": timestamps.to_representation(e.created_at),
+            "updated_at": timestamps.to_representation(e.updated_at),
+        }
+
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_counts(self, obj: Exhibition) -> bool:
         annotated = getattr(obj, "counts_toward_target", None)
