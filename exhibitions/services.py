@@ -315,8 +315,9 @@ class ExhibitionBulkWrite:
         self.actor = actor
         ids = set(update_ids)
         self._locked = {
-            e.pk: e for e in Exhibition.objects.for_user(actor, CHANGE).select_for_update().filter(pk__in=ids)
-        }
+            e.pk: e
+            for e in Exhibition.objects.for_user(actor, CHANGE).select_for_update().filter(pk__in=ids).order_by("pk")
+        }  # locked in id order: two imports of overlapping rows wait for each other instead of deadlocking
         missing = ids - set(self._locked)
         self._out_of_scope = (
             set(Exhibition.objects.filter(pk__in=missing).values_list("pk", flat=True)) if missing else set()
