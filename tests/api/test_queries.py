@@ -20,7 +20,7 @@ LIST_URLS = [
     "/api/v1/organizers/?page_size=500",
     "/api/v1/brands/?page_size=500",
 ]
-MAX_QUERIES = 12  # auth, role, filter validation, rules, data state, count (once per state), rows, 3 prefetches
+MAX_QUERIES = 14  # auth, role, filter validation, rules, data state, count (once per state), rows, 5 prefetches
 
 
 def _grow(n: int) -> None:
