@@ -1,18 +1,25 @@
 """Benchmark: the everyday pages under concurrent load against /healthz, served by gunicorn (PostgreSQL).
 
     python bench/pages.py [--rows 100000] [--clients 8] [--requests 120] [--rounds 4] [--only NAME,...]
+    python bench/pages.py --rows 1000000 --explain
 
-Own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/expoplan_pagesbench; created when
-missing, migrated) and Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13; flushed): Redis
-is the cache and the broker, as in production. Seeds one year with `seed_demo_year` (skipped when that
-year already holds `--rows` rows), recomputes its snapshot, gives one exhibition a history of edits, and
-serves the project with gunicorn (2 workers, DEBUG off; bench/serving.py). A staff user and a city
-official sign in over HTTP (login form + CSRF); an API client uses its token.
+Own database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/expoplan_pagesbench, or
+expoplan_pagesbench_<rows> for another size; created when missing, migrated) and Redis database
+(BENCH_REDIS_URL, default redis://127.0.0.1:6379/13; flushed): Redis is the cache and the broker, as in
+production. Seeds one year with `seed_demo_year` (up to 100k rows; a larger size copies them with one
+INSERT … SELECT; skipped when that year already holds `--rows` rows), recomputes its snapshot, gives one
+exhibition a history of edits, and serves the project with gunicorn (2 workers, DEBUG off;
+bench/serving.py). A staff user and a city official sign in over HTTP (login form + CSRF); an API client
+uses its token.
+
+`--explain` instead runs each page once in this process with the cache empty (every statement a page
+runs on a miss) and prints each statement's EXPLAIN ANALYZE planning and execution time and plan root.
 
 Then, in `--rounds` interleaved rounds (so that load from other processes hits every page alike),
 `--clients` threads with keep-alive connections send `--requests`/`--rounds` requests each to every page
-below, `/healthz` (the floor: no session, no database) among them. Prints p50 and p95 per page and p50 as
-a multiple of the `/healthz` p50, against the goal of issue 15. Figures: docs/performance.md.
+below, `/healthz` (the floor: no session, no database) among them, and the simplest signed-in page (the
+"password changed" page: session, user, role, the base template). Prints p50 and p95 per page and p50 as a
+multiple of both floors' p50, against the goals of issue 15. Figures: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from datetime import date
 from serving import PASSWORD, configure, load, percentile, serve, setup_django, sign_in
 
 YEAR = 2024
-configure(database="expoplan_pagesbench", redis_db=13)
+BASE_ROWS = 100_000
 # API clients poll all day; the throttle's default rate (1,000 an hour) would answer 429 here.
 os.environ["EXPOPLAN_API_THROTTLE_RATE"] = "10000000/hour"
 
@@ -45,7 +52,8 @@ def prepare(rows: int) -> tuple[int, str]:
 
     if Exhibition.objects.filter(start_date__year=YEAR).count() != rows:
         started = time.perf_counter()
-        seed_demo_year(year=YEAR, count=rows, seed=2024, as_of=date(YEAR, 7, 1))
+        seed_demo_year(year=YEAR, count=min(rows, BASE_ROWS), seed=2024, as_of=date(YEAR, 7, 1))
+        copy_rows(rows // BASE_ROWS - 1)
         print(f"seeded {rows} exhibitions in {time.perf_counter() - started:.1f} s")
     staff = user_set_role(username="bench-staff", role=Role.STAFF, password=PASSWORD)
     user_set_role(username="bench-city", role=Role.CITY_OFFICIAL, city_slug="dalian", password=PASSWORD)
@@ -67,6 +75,67 @@ def prepare(rows: int) -> tuple[int, str]:
     return exhibition.pk, token.key
 
 
+def copy_rows(copies: int) -> None:
+    """The seeded year's rows `copies` more times (new ids, no external reference), marked changed."""
+    from django.db import connection
+
+    from exhibitions.models import Exhibition
+    from targets.services import progress_data_changed
+
+    table = Exhibition._meta.db_table
+    if copies > 0:
+        columns = [f.column for f in Exhibition._meta.concrete_fields if f.column not in ("id", "external_ref")]
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}, external_ref) "  # noqa: S608
+                f"SELECT {cols}, '' FROM {table} CROSS JOIN generate_series(1, %s) "
+                f"WHERE start_date >= %s AND start_date < %s",
+                [copies, date(YEAR, 1, 1), date(YEAR + 1, 1, 1)],
+            )
+        progress_data_changed(years={YEAR})
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def explain(selected: dict[str, tuple[str, str]], token: str) -> None:
+    """Each page once, cache empty, through Django's test client; EXPLAIN ANALYZE of every statement."""
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {"": Client(), "api": Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT="application/json")}
+    for who, username in (("staff", "bench-staff"), ("city", "bench-city")):
+        clients[who] = Client()
+        clients[who].force_login(User.objects.get(username=username))
+    print(f"{'page':<18} {'stmt':>4} {'plan ms':>8} {'exec ms':>8}  slowest statement (plan root)")
+    for name, (path, who) in selected.items():
+        clients[who].get(path, HTTP_HOST="127.0.0.1")  # sessions, content types
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = clients[who].get(path, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200, (path, response.status_code)
+        plans = []
+        with connection.cursor() as cursor:
+            for query in queries.captured_queries:
+                sql = query["sql"]
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue  # DECLARE … CURSOR (a form's choices) and writes (the session)
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0][0]
+                plans.append((plan["Planning Time"], plan["Execution Time"], plan["Plan"]["Node Type"], sql))
+        if not plans:
+            print(f"{name:<18} {0:>4}")
+            continue
+        slowest = max(plans, key=lambda p: p[0] + p[1])
+        print(
+            f"{name:<18} {len(queries.captured_queries):>4} {sum(p[0] for p in plans):>8.2f} "
+            f"{sum(p[1] for p in plans):>8.2f}  {slowest[0] + slowest[1]:.2f} ms ({slowest[2]}): {slowest[3][:70]}"
+        )
+
+
 # name -> (path, who): who is "staff", "city", "api" or "" (no session).
 GOALS = {  # p50 as a multiple of /healthz p50 (issue 15)
     "list": 10,
@@ -85,6 +154,7 @@ GOALS = {  # p50 as a multiple of /healthz p50 (issue 15)
 def pages(pk: int) -> dict[str, tuple[str, str]]:
     return {
         "/healthz": ("/healthz", ""),
+        "signed-in floor": ("/accounts/password_change/done/", "staff"),
         "list": ("/exhibitions/", "staff"),
         "list filtered": ("/exhibitions/?city=dalian&counts=true&sort=-gross_area_m2", "staff"),
         "list page 20": ("/exhibitions/?page=20", "staff"),
@@ -107,13 +177,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=120, help="per client and page, over all rounds")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--only", default="", help="comma-separated page names (besides /healthz)")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each page's statements")
     args = parser.parse_args()
+    suffix = "" if args.rows == BASE_ROWS else f"_{args.rows}"
+    configure(database=f"expoplan_pagesbench{suffix}", redis_db=13)
     pk, token = prepare(args.rows)
     selected = pages(pk)
     if args.only:
         wanted = {"/healthz", *args.only.split(",")}
         selected = {name: page for name, page in selected.items() if name in wanted}
 
+    if args.explain:
+        return explain(selected, token)
     with serve(workers=2) as port:
         credentials = {
             "": ({}, ""),
@@ -132,8 +207,9 @@ def main() -> None:
                 timings[name] += load(port, path, cookies, args.clients, per_round, headers=headers)
 
     floor = percentile(timings["/healthz"], 50)
+    signed_in = percentile(timings["signed-in floor"], 50) if "signed-in floor" in timings else float("nan")
     print(f"{args.rows} exhibitions, gunicorn 2 workers, {args.clients} clients, PostgreSQL + Redis, DEBUG off")
-    print(f"{'page':<18} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'× healthz':>10} {'goal':>6}")
+    print(f"{'page':<18} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'× healthz':>10} {'× signed-in':>12} {'goal':>6}")
     failed = []
     for name, values in timings.items():
         median = percentile(values, 50)
@@ -142,7 +218,10 @@ def main() -> None:
         mark = "" if goal is None else (f"≤{goal}" + (" ✓" if ratio <= goal else " ✗"))
         if goal is not None and ratio > goal:
             failed.append(name)
-        print(f"{name:<18} {len(values):>5} {median:>8.1f} {percentile(values, 95):>8.1f} {ratio:>10.2f} {mark:>6}")
+        print(
+            f"{name:<18} {len(values):>5} {median:>8.1f} {percentile(values, 95):>8.1f} {ratio:>10.2f} "
+            f"{median / signed_in:>12.2f} {mark:>6}"
+        )
     print("goals met" if not failed else f"goals missed: {', '.join(failed)}")
 
 
