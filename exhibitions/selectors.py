@@ -78,7 +78,12 @@ def exhibition_count(*, filterset: ExhibitionFilterSet, version: DataState | Non
     sql, params = _sql(queryset.order_by())
     version = data_state() if version is None else version
     digest = hashlib.sha256(repr((sql, params, version)).encode()).hexdigest()
-    return cache.get_or_set(f"exhibition-count:{digest}", queryset.count, COUNT_CACHE_SECONDS)
+    key = f"exhibition-count:{digest}"
+    total = cache.get(key)
+    if total is None:
+        total = queryset.count()
+        cache.set(key, total, COUNT_CACHE_SECONDS)
+    return total
 
 
 def exhibition_list_key(*, queryset: QuerySet[Exhibition], page: int, version: DataState, links: str = "") -> str:
