@@ -112,11 +112,19 @@ def test_import_a_spreadsheet(page, live_server, staff, shot, tmp_path):
 def test_switch_to_english_and_back_and_phone_layout(page, live_server, staff, shot, chromium):
     sign_in(page, live_server)
     assert page.locator("nav").get_by_text("展会", exact=True).count() >= 1
+    # Choosing with the keyboard changes nothing until the choice is submitted (WCAG 3.2.2).
+    url = page.url
+    page.focus("#language-select")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.url == url and "导出 Excel" in page.content()
     page.select_option("#language-select", value="en")
+    page.click("#language-go")
     page.wait_for_selector("text=Export Excel")
     assert "Exhibitions" in page.inner_text("nav")
     shot(page, "06-english")
     page.select_option("#language-select", value="zh-hans")
+    page.click("#language-go")
     page.wait_for_selector("text=导出 Excel")
     shot(page, "07-back-to-chinese")
 
