@@ -54,14 +54,21 @@ def target_changed(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
     if isinstance(instance, Target):
-        year = instance.year
+        # A target moved to another year leaves its old year without goals: both years change.
+        years = {y for y in (instance.year, instance.__dict__.get(LOADED_YEAR)) if y is not None}
+        instance.__dict__[LOADED_YEAR] = instance.year
     else:
         try:
-            year = instance.target.year
+            years = {instance.target.year}
         except Target.DoesNotExist:
             return
-    if year is not None:
-        _changed({year, year + 1}, request={year})
+    _changed(years | {y + 1 for y in years}, request=years)
+
+
+def _remember_target_year(sender, instance, **kwargs) -> None:
+    """The year a target had when loaded, so moving it to another year refreshes both."""
+    year = instance.__dict__.get("year")  # never triggers a query for a deferred field
+    instance.__dict__[LOADED_YEAR] = year if instance.pk is not None else None
 
 
 def reference_changed(sender, instance, raw=False, **kwargs) -> None:
@@ -75,6 +82,7 @@ def connect() -> None:
     post_init.connect(_remember_year, sender=Exhibition, dispatch_uid="progress_exhibition_init")
     post_save.connect(exhibition_changed, sender=Exhibition, dispatch_uid="progress_exhibition_save")
     post_delete.connect(exhibition_changed, sender=Exhibition, dispatch_uid="progress_exhibition_delete")
+    post_init.connect(_remember_target_year, sender=Target, dispatch_uid="progress_target_init")
     for model in (Target, CityAllocation):
         post_save.connect(target_changed, sender=model, dispatch_uid=f"progress_{model.__name__}_save")
         post_delete.connect(target_changed, sender=model, dispatch_uid=f"progress_{model.__name__}_delete")

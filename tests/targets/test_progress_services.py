@@ -99,6 +99,7 @@ def test_progress_get_shape_and_freshness(year_data):
         "move_to_other_year",
         "venue",
         "target",
+        "target_to_other_year",
         "delete_target",
         "allocation",
         "delete_allocation",
@@ -121,6 +122,11 @@ def test_every_kind_of_change_marks_the_year_stale(year_data, change):
     elif change == "target":
         year_data["target"].large_min_gross_area_m2 = 30_000
         year_data["target"].save()
+    elif change == "target_to_other_year":
+        target = type(year_data["target"]).objects.get(pk=year_data["target"].pk)  # loaded: its old year is known
+        target.year = 2036
+        target.save()  # the year loses its target (and its allocations): its goals move
+        assert 2036 in progress_stale_years()
     elif change == "delete_target":
         year_data["target"].delete()  # its allocations go with it
     elif change == "allocation":
