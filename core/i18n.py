@@ -1,5 +1,6 @@
 """Bilingual names: each domain object stores a Chinese and an English name."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,13 @@ class BilingualNameMixin(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if not (self.name_zh or "").strip() and not (self.name_en or "").strip():
+            raise ValidationError(
+                {"name_zh": ValidationError(_("Give a Chinese or an English name."), code="name_missing")}
+            )
 
     @property
     def name(self) -> str:

@@ -234,8 +234,9 @@ class Exhibition(BilingualNameMixin, models.Model):
         ]
 
     def clean(self):
-        # Cross-field rules shared by forms, import and the API (exhibitions/validators.py).
+        # Cross-field rules shared by forms, import and the API (exhibitions/validators.py), the name
+        # rule among them with its own message: BilingualNameMixin.clean is not called.
         from exhibitions.validators import validate_exhibition
 
-        super().clean()
+        models.Model.clean(self)
         validate_exhibition(self)

@@ -132,3 +132,24 @@ def test_organiser_website_without_scheme_means_https():
     form = OrganizerForm(data={"name_zh": "辽宁会展集团", "website": "expo.example.gov.cn"})
     assert form.is_valid(), form.errors
     assert form.cleaned_data["website"] == "https://expo.example.gov.cn"
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/exhibitions/organisers/new/", {"name_zh": " ", "name_en": ""}),
+        ("/exhibitions/brands/new/", {"name_zh": "", "name_en": "", "slug": "no-name"}),
+        ("/venues/new/", {"name_zh": "", "name_en": "", "slug": "no-name-hall", "kind": "exhibition_center"}),
+    ],
+)
+def test_reference_data_needs_a_name(client, staff_user, url, data):
+    """Organisers, brands and venues, like exhibitions, need a Chinese or an English name."""
+    from exhibitions.models import Brand, Organizer
+    from venues.models import Venue
+
+    before = Organizer.objects.count(), Brand.objects.count(), Venue.objects.count()
+    client.force_login(staff_user)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert [error.code for error in response.context["form"].errors.as_data()["name_zh"]] == ["name_missing"]
+    assert (Organizer.objects.count(), Brand.objects.count(), Venue.objects.count()) == before
