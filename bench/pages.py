@@ -30,7 +30,7 @@ import sys
 import time
 from datetime import date
 
-from serving import PASSWORD, configure, load, percentile, serve, setup_django, sign_in
+from serving import PASSWORD, configure, copy_year, load, percentile, serve, setup_django, sign_in
 
 YEAR = 2024
 BASE_ROWS = 100_000
@@ -76,26 +76,17 @@ def prepare(rows: int) -> tuple[int, str]:
 
 
 def copy_rows(copies: int) -> None:
-    """The seeded year's rows `copies` more times (new ids, no external reference), marked changed."""
+    """The seeded year's rows `copies` more times, marked changed (bench/serving.py: copy_year)."""
     from django.db import connection
 
     from exhibitions.models import Exhibition
     from targets.services import progress_data_changed
 
-    table = Exhibition._meta.db_table
     if copies > 0:
-        columns = [f.column for f in Exhibition._meta.concrete_fields if f.column not in ("id", "external_ref")]
-        cols = ", ".join(f'"{c}"' for c in columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}, external_ref) "  # noqa: S608
-                f"SELECT {cols}, '' FROM {table} CROSS JOIN generate_series(1, %s) "
-                f"WHERE start_date >= %s AND start_date < %s",
-                [copies, date(YEAR, 1, 1), date(YEAR + 1, 1, 1)],
-            )
+        copy_year(YEAR, copies)
         progress_data_changed(years={YEAR})
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute(f"VACUUM ANALYZE {Exhibition._meta.db_table}")
 
 
 def explain(selected: dict[str, tuple[str, str]], token: str) -> None:

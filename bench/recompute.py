@@ -31,6 +31,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from serving import copy_year, ensure_database, median_time
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -43,33 +45,6 @@ os.environ.pop("REDIS_URL", None)  # tasks in-process; the benchmark calls the s
 
 BASE_ROWS = 100_000
 PREVIOUS_ROWS = 10_000
-
-
-def ensure_database() -> None:
-    import psycopg2
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit("bench/recompute.py needs PostgreSQL (set DATABASE_URL)")
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    conn.close()
-
-
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def seed(year: int, count: int) -> None:
@@ -85,17 +60,7 @@ def seed(year: int, count: int) -> None:
             [date(year, 1, 1), date(year + 1, 1, 1)],
         )
     seed_demo_year(year=year, count=min(count, BASE_ROWS), seed=2024, as_of=date(year, 7, 1))
-    copies = count // BASE_ROWS - 1
-    if copies > 0:
-        columns = [f.column for f in Exhibition._meta.concrete_fields if f.column not in ("id", "external_ref")]
-        cols = ", ".join(f'"{c}"' for c in columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}, external_ref) "  # noqa: S608
-                f"SELECT {cols}, '' FROM {table} CROSS JOIN generate_series(1, %s) "
-                f"WHERE start_date >= %s AND start_date < %s",
-                [copies, date(year, 1, 1), date(year + 1, 1, 1)],
-            )
+    copy_year(year, count // BASE_ROWS - 1)
     # Autocommit, so VACUUM may run. FULL: the table is rewritten without the rows of the previous size
     # (after 1M, a plain VACUUM would leave the 1k and 10k runs scanning a bloated table, which slows
     # the SQL and flatters the ratio); ANALYZE: the plans see fresh statistics.

@@ -1,5 +1,5 @@
-"""What the HTTP benchmarks share: their own database and Redis, gunicorn as production runs it, sign-in
-over HTTP, concurrent clients and percentiles (bench/dashboard.py, pages.py, load.py, import.py).
+"""What the benchmarks share: their own database (created when missing) and Redis, copies of a seeded
+year, gunicorn as production runs it, sign-in over HTTP, concurrent clients, medians and percentiles.
 
 Import this module before Django is set up: it points DATABASE_URL and REDIS_URL at the benchmark's own
 database and Redis database (`configure`).
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,15 +37,10 @@ def configure(*, database: str, redis_db: int) -> None:
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
 
 
-def setup_django() -> None:
-    """django.setup(), the database created when missing and migrated, the cache (Redis) flushed."""
-    import django
-
-    django.setup()
+def ensure_database() -> None:
+    """The settings' PostgreSQL database, created when missing (the benchmark's own, never a real one)."""
     import psycopg2
     from django.conf import settings
-    from django.core.cache import cache
-    from django.core.management import call_command
 
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
@@ -58,11 +54,53 @@ def setup_django() -> None:
         if cur.fetchone() is None:
             cur.execute(f'CREATE DATABASE "{db["NAME"]}"')
     conn.close()
+
+
+def setup_django() -> None:
+    """django.setup(), the database created when missing and migrated, the cache (Redis) flushed."""
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    ensure_database()
     try:
         cache.clear()
     except Exception as error:  # noqa: BLE001 - reported, then the bench stops
         sys.exit(f"{sys.argv[0]} needs Redis at {os.environ['REDIS_URL']} (BENCH_REDIS_URL): {error}")
     call_command("migrate", verbosity=0)
+
+
+def copy_year(year: int, copies: int) -> None:
+    """The exhibitions starting in `year` `copies` more times, with one INSERT … SELECT (new ids, no
+    external reference). Bypasses the signals: the caller marks the data changed if it needs to."""
+    from django.db import connection
+
+    from exhibitions.models import Exhibition
+
+    if copies <= 0:
+        return
+    table = Exhibition._meta.db_table
+    columns = [f.column for f in Exhibition._meta.concrete_fields if f.column not in ("id", "external_ref")]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}, external_ref) "  # noqa: S608
+            f"SELECT {cols}, '' FROM {table} CROSS JOIN generate_series(1, %s) "
+            f"WHERE start_date >= %s AND start_date < %s",
+            [copies, date(year, 1, 1), date(year + 1, 1, 1)],
+        )
+
+
+def median_time(fn, runs: int) -> float:
+    """The median of `runs` timings of `fn()`, in seconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def free_port() -> int:
