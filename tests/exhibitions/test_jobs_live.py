@@ -4,35 +4,17 @@ Commits (transactional_db) so that the worker sees the rows and the job; `serial
 the reference data afterwards. Under CI=true a missing PostgreSQL or Redis fails the test.
 """
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from config.celery import app as celery_app
 from core.models import Job
 from tests.factories import ExhibitionFactory
 from tests.targets.test_progress_live import broker  # noqa: F401 (fixture: this process publishes to Redis)
+from tests.workers import celery_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
-
-
-def _worker_env(redis_url: str, var_dir: Path) -> dict:
-    db = connection.settings_dict
-    auth = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "EXPOPLAN_VAR_DIR": str(var_dir),  # MEDIA_ROOT = var_dir/media, as this process's below
-    }
 
 
 def test_an_export_job_runs_on_a_real_worker(postgres, redis_url, broker, settings, tmp_path, client, staff_user):  # noqa: F811
@@ -44,31 +26,7 @@ def test_an_export_job_runs_on_a_real_worker(postgres, redis_url, broker, settin
     broker(redis_url)
     celery_app.control.purge()
     log = tmp_path / "worker.log"
-    celery = str(Path(sys.executable).with_name("celery"))
-    with log.open("w") as out:
-        worker = subprocess.Popen(
-            [
-                celery,
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=_worker_env(redis_url, tmp_path),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text() and time.monotonic() < deadline:
-            assert worker.poll() is None, log.read_text()[-3000:]
-            time.sleep(0.2)
-        assert "ready." in log.read_text(), log.read_text()[-3000:]
-
+    with celery_worker(redis_url=redis_url, var_dir=tmp_path, log=log):
         started = time.monotonic()
         response = client.get("/exhibitions/export/csv/")  # autocommit: published to Redis on the spot
         request_seconds = time.monotonic() - started
@@ -88,10 +46,3 @@ def test_an_export_job_runs_on_a_real_worker(postgres, redis_url, broker, settin
         download = client.get(f"/exhibitions/jobs/{job.pk}/download/")
         assert download.status_code == 200 and b"".join(download.streaming_content) == direct
         assert "core.run_job" in log.read_text()
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(5)

@@ -5,12 +5,8 @@ data; `serialized_rollback` restores the reference data (cities, batches, roles)
 """
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import kombu.pools
 import pytest
@@ -25,11 +21,11 @@ from targets.selectors import progress_get, snapshot_latest
 from targets.services import progress_recompute
 from targets.tasks import recompute_stale_progress
 from tests.factories import ExhibitionFactory, TargetFactory, VenueFactory, city
+from tests.workers import celery_worker
 
 YEAR = 2030
 live_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 pytestmark = [live_db]  # the services marker comes from the postgres and redis_url fixtures
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -149,47 +145,12 @@ def test_broker_down_never_fails_a_save_and_the_periodic_run_catches_up(year_dat
 @pytest.mark.slow
 def test_a_real_worker_refreshes_the_snapshot(postgres, redis_url, year_data, broker, settings, tmp_path):
     settings.EXPOPLAN_PROGRESS_DEBOUNCE_SECONDS = 1
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "EXPOPLAN_VAR_DIR": str(tmp_path),
-    }
-    if db.get("PASSWORD"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
     broker(redis_url)
     celery_app.control.purge()
     progress_recompute(year=YEAR)
     before = snapshot_latest(year=YEAR).pk
     log = tmp_path / "worker.log"
-    celery = str(Path(sys.executable).with_name("celery"))
-    with log.open("w") as out:
-        worker = subprocess.Popen(
-            [
-                celery,
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text() and time.monotonic() < deadline:
-            assert worker.poll() is None, log.read_text()[-3000:]
-            time.sleep(0.2)
-        assert "ready." in log.read_text(), log.read_text()[-3000:]
-
+    with celery_worker(redis_url=redis_url, var_dir=tmp_path, log=log):
         exhibition = year_data[1]
         exhibition.status = "held"
         exhibition.save()  # committed: on_commit publishes recompute_progress(2030) to Redis
@@ -204,10 +165,3 @@ def test_a_real_worker_refreshes_the_snapshot(postgres, redis_url, year_data, br
         assert data["snapshot_id"] != before
         assert data["achieved"]["exhibitions"] == 1
         assert "targets.recompute_progress" in log.read_text()
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(5)
