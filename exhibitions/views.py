@@ -105,8 +105,7 @@ class ExhibitionListView(WorkspaceMixin, View):
                 "results_key": exhibition_list_key(
                     queryset=paginator.object_list, page=page.number, version=version, links=request.GET.urlencode()
                 ),
-                "columns": _sort_headers(query, sort),
-                "page_query": _with(query, sort=sort),
+                "columns": _sort_headers(sort),
                 "detail_prefix": reverse("exhibitions:list"),
                 "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
                 "ellipsis": paginator.ELLIPSIS,
@@ -133,16 +132,10 @@ class ExhibitionPaginator(Paginator):
         return self.total
 
 
-def _with(query, **values) -> str:
-    query = query.copy()
-    for key, value in values.items():
-        query[key] = value
-    return query.urlencode()
-
-
-def _sort_headers(query, sort: str) -> list[dict]:
-    """Each column's header: its link sorts by it (ascending, or descending when it is the ascending
-    sort now) and `aria-sort` tells assistive technology the current order."""
+def _sort_headers(sort: str) -> list[dict]:
+    """Each column's header: the sort its link asks for (ascending, or descending when it is the
+    ascending sort now; the template's {% querystring %} keeps the filters) and `aria-sort`, which tells
+    assistive technology the current order."""
     headers = []
     for column in EXHIBITION_COLUMNS:
         current = "ascending" if sort == column.key else "descending" if sort == f"-{column.key}" else None
@@ -151,7 +144,7 @@ def _sort_headers(query, sort: str) -> list[dict]:
                 "label": column.label,
                 "numeric": column.numeric,
                 "aria_sort": current,
-                "href": "?" + _with(query, sort=f"-{column.key}" if current == "ascending" else column.key),
+                "sort": f"-{column.key}" if current == "ascending" else column.key,
             }
         )
     return headers
