@@ -60,13 +60,13 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
 COUNT_CACHE_SECONDS = 24 * 3600
 
 
-def exhibition_count(*, filterset: ExhibitionFilterSet, version: DataState | None = None) -> int:
+def exhibition_count(*, filterset: ExhibitionFilterSet, state: DataState | None = None) -> int:
     """How many rows the list's filter matches (its total), exact.
 
-    COUNT(*) grows with the table, so the figure is cached under the filter's SQL and the data version
-    (`version` as the caller read it, else `data_state()`), which every change of what the
+    COUNT(*) grows with the table, so the figure is cached under the filter's SQL and the data state
+    (`state` as the caller read it, else `data_state()`), which every change of what the
     filters read moves: the next request after a change counts again. A text search also matches organiser
-    names, which the data version does not follow, so a search is always counted afresh.
+    names, which the data state does not follow, so a search is always counted afresh.
     """
     from targets.selectors import data_state
 
@@ -76,8 +76,8 @@ def exhibition_count(*, filterset: ExhibitionFilterSet, version: DataState | Non
     if filterset.form.cleaned_data.get("search"):
         return queryset.count()
     sql, params = _sql(queryset.order_by())
-    version = data_state() if version is None else version
-    digest = hashlib.sha256(repr((sql, params, version)).encode()).hexdigest()
+    state = data_state() if state is None else state
+    digest = hashlib.sha256(repr((sql, params, state)).encode()).hexdigest()
     key = f"exhibition-count:{digest}"
     total = cache.get(key)
     if total is None:
@@ -86,14 +86,14 @@ def exhibition_count(*, filterset: ExhibitionFilterSet, version: DataState | Non
     return total
 
 
-def exhibition_list_key(*, queryset: QuerySet[Exhibition], page: int, version: DataState, links: str = "") -> str:
+def exhibition_list_key(*, queryset: QuerySet[Exhibition], page: int, state: DataState, links: str = "") -> str:
     """A cache key of one page of rows as the list shows them: the rows' SQL (filters, scope, order), the
     page, the data state (the rows, venues, batches, cities, the targets' rules for "counts") and the
     organisers' latest change (their names show), and `links` (the query its links carry). Any change to
     what the page shows gives a new key."""
     organizers = Organizer.objects.aggregate(changed_at=Max("updated_at"))["changed_at"]
     sql, params = _sql(queryset)
-    return hashlib.sha256(repr((sql, params, page, version, organizers, links)).encode()).hexdigest()
+    return hashlib.sha256(repr((sql, params, page, state, organizers, links)).encode()).hexdigest()
 
 
 def exhibition_get(*, actor: User, pk: int) -> Exhibition | None:

@@ -85,9 +85,9 @@ class ExhibitionListView(WorkspaceMixin, View):
         _any_yes_no(filterset.form)
         bootstrapify(filterset.form)
         sort, ordering = exhibition_ordering(request.GET.get("sort"))
-        version = data_state()
+        state = data_state()
         paginator = ExhibitionPaginator(
-            queryset.order_by(*ordering), PER_PAGE, total=exhibition_count(filterset=filterset, version=version)
+            queryset.order_by(*ordering), PER_PAGE, total=exhibition_count(filterset=filterset, state=state)
         )
         page = paginator.get_page(request.GET.get("page"))  # the total is known: no query yet
         query = request.GET.copy()
@@ -103,7 +103,7 @@ class ExhibitionListView(WorkspaceMixin, View):
                 "more_open": any(request.GET.get(f.name) for f in filterset.form if f.name not in MAIN_FILTERS),
                 "page_obj": page,  # its rows are read only when the results fragment is not cached
                 "results_key": exhibition_list_key(
-                    queryset=paginator.object_list, page=page.number, version=version, links=request.GET.urlencode()
+                    queryset=paginator.object_list, page=page.number, state=state, links=request.GET.urlencode()
                 ),
                 "columns": _sort_headers(sort),
                 "detail_prefix": reverse("exhibitions:list"),
@@ -112,7 +112,7 @@ class ExhibitionListView(WorkspaceMixin, View):
                 "total": paginator.count,
                 "export_query": query.urlencode(),
                 # The filter form's choices are reference data, which moves the data version.
-                "filter_key": hashlib.sha256(f"{version}|{query.urlencode()}".encode()).hexdigest(),
+                "filter_key": hashlib.sha256(f"{state}|{query.urlencode()}".encode()).hexdigest(),
                 "can_add": self.role is not None,
                 "can_import": self.is_staff_role,
             },

@@ -105,7 +105,7 @@ class ExhibitionViewSet(SelectorViewSetMixin, ScopedModelViewSet):
         from targets.selectors import data_state
 
         state = data_state()
-        queryset.known_count = exhibition_count(filterset=self.filterset, version=state)
+        queryset.known_count = exhibition_count(filterset=self.filterset, state=state)
         return make_etag("exhibitions", state, self.request.get_full_path()), state.changed_at
 
     # --- writes: through exhibitions.services --------------------------------------------------
