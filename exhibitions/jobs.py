@@ -85,15 +85,31 @@ def _summary(result: importing.ImportResult, parsed: importing.ParsedFile) -> di
     }
 
 
-def _parse(job: Job, source: Job) -> importing.ParsedFile:
-    if not source.input_file or not source.input_file.storage.exists(source.input_file.name):
+def _run_import(
+    job: Job, upload: Job, *, progress: Progress, dry_run: bool, **extra: Any
+) -> tuple[importing.ParsedFile, importing.ImportResult]:
+    """`upload`'s file parsed and imported (checked only, with `dry_run`) as `job`'s owner, with the
+    choices made when it was uploaded (capacity confirmation, file name)."""
+    if not upload.input_file or not upload.input_file.storage.exists(upload.input_file.name):
         raise JobError(_("This import preview has expired. Upload the file again."))
-    with source.input_file.open("rb") as handle:
+    with upload.input_file.open("rb") as handle:
         content = handle.read()
+    filename = upload.params.get("filename", "")
     try:
-        return importing.parse_file(content, source.params.get("filename", ""))
+        parsed = importing.parse_file(content, filename)
     except importing.ImportFileError as error:
         raise JobError(str(error), result={"file_error": True}) from error
+    progress(0, len(parsed.rows))
+    result = importing.run_import(
+        actor=job.created_by,
+        parsed=parsed,
+        dry_run=dry_run,
+        confirm_over_capacity=bool(upload.params.get("confirm_over_capacity")),
+        filename=filename,
+        progress=progress,
+        **extra,
+    )
+    return parsed, result
 
 
 # --- work functions ---------------------------------------------------------------------------------
@@ -103,16 +119,7 @@ def import_preview(*, job: Job, progress: Progress) -> dict[str, Any]:
     """Read the uploaded file and check every row (a dry run: nothing is written). The upload is kept
     only when it may be imported (no problems, some rows)."""
     try:
-        parsed = _parse(job, job)
-        progress(0, len(parsed.rows))
-        result = importing.run_import(
-            actor=job.created_by,
-            parsed=parsed,
-            dry_run=True,
-            confirm_over_capacity=bool(job.params.get("confirm_over_capacity")),
-            filename=job.params.get("filename", ""),
-            progress=progress,
-        )
+        parsed, result = _run_import(job, job, progress=progress, dry_run=True)
     except Exception:
         job.input_file.delete(save=False)
         raise
@@ -127,16 +134,12 @@ def import_commit(*, job: Job, progress: Progress) -> dict[str, Any]:
     if preview is None:
         raise JobError(_("This import preview has expired. Upload the file again."))
     try:
-        parsed = _parse(job, preview)
-        progress(0, len(parsed.rows))
-        result = importing.run_import(
-            actor=job.created_by,
-            parsed=parsed,
-            dry_run=False,
-            confirm_over_capacity=bool(preview.params.get("confirm_over_capacity")),
-            filename=preview.params.get("filename", ""),
-            expected_versions={int(pk): v for pk, v in (preview.result.get("versions") or {}).items()},
+        parsed, result = _run_import(
+            job,
+            preview,
             progress=progress,
+            dry_run=False,
+            expected_versions={int(pk): v for pk, v in (preview.result.get("versions") or {}).items()},
         )
     finally:  # a preview is imported once: its file goes either way
         if preview.input_file:
