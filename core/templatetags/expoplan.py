@@ -19,12 +19,6 @@ def area(value, unit: str = "m²") -> str:
     """An area in m²: "12.5万 m²" in Chinese from 10,000 m² up, "125,000 m²" otherwise; "—" when unknown."""
     if value is None or value == "":
         return "—"
-    if type(value) is int:  # the usual case (a list shows 50 of them): integer arithmetic, same result
-        if _is_chinese() and abs(value) >= 10_000:
-            hundredths = (abs(value) + 50) // 100  # round half up to 0.01 万
-            text = f"{hundredths // 100:,}.{hundredths % 100:02d}".rstrip("0").rstrip(".")
-            return _("%(number)s万 %(unit)s") % {"number": ("-" if value < 0 else "") + text, "unit": unit}
-        return f"{number_format(value, use_l10n=True, force_grouping=True)} {unit}"
     try:
         number = Decimal(value)
     except (ArithmeticError, ValueError, TypeError):
