@@ -90,11 +90,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password policy (SPEC §12, core/passwords.py): on every path that sets a password.
+EXPOPLAN_PASSWORD_MIN_LENGTH = env.int("EXPOPLAN_PASSWORD_MIN_LENGTH", default=10)
+EXPOPLAN_PASSWORD_HISTORY = env.int("EXPOPLAN_PASSWORD_HISTORY", default=5)  # the last N may not be reused
+EXPOPLAN_PASSWORD_MAX_AGE_DAYS = env.int("EXPOPLAN_PASSWORD_MAX_AGE_DAYS", default=90)  # 0: never expires
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": EXPOPLAN_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "core.passwords.PasswordReuseValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -223,6 +232,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = EXPOPLAN_IMPORT_MAX_BYTES + 1024 * 1024
 # files are deleted this many hours after they were started.
 EXPOPLAN_EXPORT_JOB_ROWS = env.int("EXPOPLAN_EXPORT_JOB_ROWS", default=5000)
 EXPOPLAN_JOB_KEEP_HOURS = env.int("EXPOPLAN_JOB_KEEP_HOURS", default=24)
+
+# Audit log (SPEC §12, core/audit.py): rows are kept at least this many days (the database refuses
+# to delete younger ones); `manage.py prune_audit` removes older rows.
+EXPOPLAN_AUDIT_RETENTION_DAYS = env.int("EXPOPLAN_AUDIT_RETENTION_DAYS", default=180)
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR only). The client
+# address of the audit log and of the sign-in lockout.
+EXPOPLAN_TRUSTED_PROXIES = env.int("EXPOPLAN_TRUSTED_PROXIES", default=0)
 
 # Security. In production (DEBUG off) everything `manage.py check --deploy` asks for is on;
 # TLS terminates at the proxy, which sets X-Forwarded-Proto.

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from core.roles import Role, city_of, role_of
+from core.roles import Role, admin_role_of, city_of, role_of
 from core.roles_display import role_label
 
 
@@ -11,9 +11,11 @@ def workspace(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     role = role_of(user)
+    admin_role = admin_role_of(user)
     return {
         "expoplan_role": role.value if role else "",
-        "expoplan_role_label": role_label(role),
+        "expoplan_admin_role": admin_role.value if admin_role else "",
+        "expoplan_role_label": role_label(role or admin_role),
         "expoplan_is_staff": role == Role.STAFF,
         "expoplan_city": city_of(user) if role == Role.CITY_OFFICIAL else None,
     }

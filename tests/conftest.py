@@ -9,7 +9,7 @@ from core.roles import Role
 from core.services import user_set_role
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PASSWORD = "pw-for-tests-123"  # every test user's (tests/factories.py's UserFactory sets the same)
+PASSWORD = "Pw-for-tests-123"  # every test user's (tests/factories.py's UserFactory sets the same)
 
 # Fixtures that need a real service: a test using one (directly or through another fixture) is marked
 # `services`, so `pytest -m services` runs exactly those and `-m "not services"` runs without them.

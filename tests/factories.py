@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["username"]
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("pw-for-tests-123")
+    password = factory.django.Password("Pw-for-tests-123")
 
 
 class VenueFactory(factory.django.DjangoModelFactory):

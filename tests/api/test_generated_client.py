@@ -78,7 +78,7 @@ def staff_token(transactional_db) -> str:
     for year in {YEAR, dt.date.today().year}:
         seed_demo_year(year=year, count=150, seed=11, as_of=dt.date(year, 6, 30))
         progress_recompute(year=year, as_of=dt.date(year, 6, 30))
-    user = user_set_role(username="integrator-staff", role=Role.STAFF, password="pw-for-tests-123")
+    user = user_set_role(username="integrator-staff", role=Role.STAFF, password="Pw-for-tests-123")
     return Token.objects.get_or_create(user=user)[0].key
 
 

@@ -14,6 +14,8 @@ NOT_IN_ADMIN = {  # model name: why
     "HistoricalExhibition": "shown as each exhibition's history page",
     "ProgressSnapshot": "derived figures, recomputed and never edited",
     "ProgressDataMark": "the recompute's own bookkeeping",
+    "AuditEvent": "append-only; read by the audit administrator at /audit/",
+    "PasswordHistory": "password hashes, never shown",
 }
 
 
@@ -45,11 +47,18 @@ def test_changelist_search_and_add_pages(superuser_client, model):
     assert add.status_code == (403 if model.__name__ in {"Session", "Job"} else 200)  # from sign-ins, from pages
 
 
-def test_sessions_are_listed_and_deleting_one_signs_that_browser_out(superuser_client, client, staff_user, sign_in):
+def test_sessions_are_listed_and_deleting_one_signs_that_browser_out(client, staff_user, sign_in):
+    """The security administrator's page (SPEC §5: ending sessions)."""
+    from django.test import Client
+
     from core.models import Session
+    from core.roles import AdminRole
+    from core.services import user_set_role
 
     sign_in(client, staff_user)
     session = Session.objects.get(user=staff_user)
+    superuser_client = Client()
+    superuser_client.force_login(user_set_role(username="sec", role=AdminRole.SECADMIN))
     listing = superuser_client.get(reverse("admin:core_session_changelist"), {"q": "staff"})
     assert listing.status_code == 200 and b"staff" in listing.content
     detail = superuser_client.get(reverse("admin:core_session_change", args=[session.pk]))

@@ -11,7 +11,8 @@ from django.utils import timezone
 from core import jobs
 from core.jobs import JobError, job_cleanup, job_create, job_get, job_run
 from core.models import Job
-from tests.factories import UserFactory
+from core.roles import Role
+from core.services import user_set_role
 
 pytestmark = pytest.mark.django_db
 KIND = Job.Kind.EXPORT_CSV  # any kind: the tests point its work function at the ones below
@@ -147,7 +148,7 @@ def test_only_the_owner_gets_a_job(staff_user, work):
 
     work("counting")
     job = start(staff_user)
-    other_staff = UserFactory(username="other-staff", is_superuser=True)
+    other_staff = user_set_role(username="other-staff", role=Role.STAFF)
     assert job_get(actor=staff_user, pk=job.pk) == job
     assert job_get(actor=other_staff, pk=job.pk) is None
     assert job_get(actor=AnonymousUser(), pk=job.pk) is None

@@ -137,9 +137,10 @@ def test_import(client, staff_user, dalian_venue):
 
 
 def test_admin_refuses_a_city_other_than_the_venues(client, dalian_venue):
-    from django.contrib.auth import get_user_model
+    from core.roles import Role
+    from core.services import user_set_role
 
-    root = get_user_model().objects.create_superuser("root", "root@example.invalid", "pw-for-tests-123")
+    root = user_set_role(username="root", role=Role.STAFF)
     client.force_login(root)
     data = {
         "name_zh": "后台城市展",

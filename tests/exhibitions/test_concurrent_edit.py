@@ -29,7 +29,7 @@ def edit_data(exhibition, **changes):
 
 
 def test_second_save_gets_conflict_and_loses_nothing(client, staff_user):
-    other = user_set_role(username="colleague", role=Role.STAFF, password="pw-for-tests-123")
+    other = user_set_role(username="colleague", role=Role.STAFF, password="Pw-for-tests-123")
     exhibition = ExhibitionFactory(gross_area_m2=20_000, name_en="Original")
     url = f"/exhibitions/{exhibition.pk}/edit/"
 

@@ -285,13 +285,14 @@ def test_city_official_cannot_import(client, city_official, venue):
 
 
 def test_change_between_preview_and_confirm_is_not_overwritten(staff_client, venue):
+    from core.roles import Role
+    from core.services import user_set_role
     from exhibitions.services import exhibition_update
-    from tests.factories import UserFactory
 
     existing = ExhibitionFactory(external_ref="DL-7", venue=venue, gross_area_m2=15_000, status="planned")
     preview = upload(staff_client, xlsx(ZH_HEADERS, [row("DL-7", "导入改名", area="30000")]), "late.xlsx")
     assert preview.context["result"].ok
-    colleague = UserFactory(username="colleague", is_superuser=True)
+    colleague = user_set_role(username="colleague", role=Role.STAFF)
     exhibition_update(actor=colleague, exhibition=existing, data={"gross_area_m2": 16_000}, expected_version=1)
     response = confirm(staff_client, preview, follow=True)
     assert response.context["job"].status == Job.Status.FAILED

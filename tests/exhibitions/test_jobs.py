@@ -32,7 +32,7 @@ def other_staff(db):
     from core.roles import Role
     from core.services import user_set_role
 
-    return user_set_role(username="other-staff", role=Role.STAFF, password="pw-for-tests-123")
+    return user_set_role(username="other-staff", role=Role.STAFF, password="Pw-for-tests-123")
 
 
 def running_job(user, kind=Job.Kind.IMPORT_PREVIEW, **fields) -> Job:

@@ -226,7 +226,7 @@ def test_cached_pages_are_per_viewer(client, staff_user, city_official, programm
     from core.roles import Role
     from core.services import user_set_role
 
-    other = user_set_role(username="second-staff", role=Role.STAFF, password="pw-for-tests-123")
+    other = user_set_role(username="second-staff", role=Role.STAFF, password="Pw-for-tests-123")
     client.force_login(staff_user)
     assert "second-staff" not in client.get(f"/dashboard/?year={YEAR}").content.decode()
     client.force_login(other)
