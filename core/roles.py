@@ -48,13 +48,14 @@ ADMIN_ROLE_PRIORITY = (AdminRole.SYSADMIN, AdminRole.SECADMIN, AdminRole.AUDITOR
 
 
 def parse_role(value: str) -> AnyRole:
-    """"staff", "auditor", … as a role; ValueError for anything else."""
+    """ "staff", "auditor", … as a role; ValueError for anything else."""
     for enum in (Role, AdminRole):
         try:
             return enum(value)
         except ValueError:
             continue
     raise ValueError(value)
+
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 

@@ -43,7 +43,9 @@ def user_set_role(
 
     user, created = User.objects.get_or_create(username=username)
     previous = None if created else any_role_of(user)
-    previous_city = None if created else UserProfile.objects.filter(user=user).values_list("city__slug", flat=True).first()
+    previous_city = (
+        None if created else UserProfile.objects.filter(user=user).values_list("city__slug", flat=True).first()
+    )
     if password:
         from core.passwords import password_set
 

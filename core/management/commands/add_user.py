@@ -17,7 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         try:
             user = user_set_role(
-                username=opts["username"], role=parse_role(opts["role"]), city_slug=opts["city"], password=opts["password"]
+                username=opts["username"],
+                role=parse_role(opts["role"]),
+                city_slug=opts["city"],
+                password=opts["password"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
