@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 import pytest
 from django.urls import reverse
 
-from core.roles import Role
+from core.roles import AdminRole, Role
 from core.services import user_set_role
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -106,6 +106,29 @@ def api_client_user(db):
 
 
 @pytest.fixture
-def role_users(staff_user, city_official, api_client_user) -> dict:
+def sysadmin_user(db):
+    return user_set_role(username="sysadmin", role=AdminRole.SYSADMIN, password=PASSWORD)
+
+
+@pytest.fixture
+def secadmin_user(db):
+    return user_set_role(username="secadmin", role=AdminRole.SECADMIN, password=PASSWORD)
+
+
+@pytest.fixture
+def auditor_user(db):
+    return user_set_role(username="auditor", role=AdminRole.AUDITOR, password=PASSWORD)
+
+
+@pytest.fixture
+def role_users(staff_user, city_official, api_client_user, sysadmin_user, secadmin_user, auditor_user) -> dict:
     """The user of each role of tests/permissions.py (None: anonymous)."""
-    return {"anonymous": None, "staff": staff_user, "city_official": city_official, "api_client": api_client_user}
+    return {
+        "anonymous": None,
+        "staff": staff_user,
+        "city_official": city_official,
+        "api_client": api_client_user,
+        "sysadmin": sysadmin_user,
+        "secadmin": secadmin_user,
+        "auditor": auditor_user,
+    }

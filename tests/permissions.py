@@ -28,7 +28,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.urls import reverse
 
-ROLES = ("anonymous", "staff", "city_official", "api_client")
+ROLES = ("anonymous", "staff", "city_official", "api_client", "sysadmin", "secadmin", "auditor")
+ADMIN_ROLES = ("sysadmin", "secadmin", "auditor")  # 三员 (SPEC §5): none of them uses the workspace or the data API
 LOGIN = "login"
 
 Expected = Mapping[str, int | str]
@@ -36,13 +37,20 @@ Late = Any  # a value, or a callable taking the test's objects and returning it
 
 
 def page(**overrides: int | str) -> dict[str, int | str]:
-    """A workspace page: anonymous are sent to sign in, staff and city officials get in, API clients do not."""
-    return _roles({"anonymous": LOGIN, "staff": 200, "city_official": 200, "api_client": 403}, overrides)
+    """A workspace page: anonymous are sent to sign in, staff and city officials get in, API clients and
+    the three administrators do not."""
+    return _roles(
+        {"anonymous": LOGIN, "staff": 200, "city_official": 200, "api_client": 403, **dict.fromkeys(ADMIN_ROLES, 403)},
+        overrides,
+    )
 
 
 def endpoint(**overrides: int | str) -> dict[str, int | str]:
-    """An API endpoint: anonymous get 401, every role reads."""
-    return _roles({"anonymous": 401, "staff": 200, "city_official": 200, "api_client": 200}, overrides)
+    """An API endpoint: anonymous get 401, every business role reads, the three administrators get 403."""
+    return _roles(
+        {"anonymous": 401, "staff": 200, "city_official": 200, "api_client": 200, **dict.fromkeys(ADMIN_ROLES, 403)},
+        overrides,
+    )
 
 
 def everyone(status: int | str) -> dict[str, int | str]:
