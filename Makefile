@@ -24,7 +24,7 @@ $(STAMP): requirements.txt
 run: $(STAMP) .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty --year $(PREV) --year $(YEAR)
-	$(BIN)/python manage.py ensure_demo_superuser
+	$(BIN)/python manage.py ensure_demo_accounts
 	@echo "ExpoPlan on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
