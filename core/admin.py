@@ -9,6 +9,7 @@ form never shows is_superuser, is_staff, groups or user permissions.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -210,8 +211,8 @@ class AccountAdmin(DjangoUserAdmin):
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             done = request.method == "POST" and response.status_code == 302
-            if done and response["Location"] == reverse("admin:auth_user_change", args=[id]):
-                user = self.get_object(request, id)
+            if done and response["Location"] == reverse("admin:auth_user_change", args=[unquote(id)]):
+                user = self.get_object(request, unquote(id))
                 detail = {"usable": user.has_usable_password(), "by_administrator": True}
                 audit.record(audit.Action.PASSWORD_CHANGED, request=request, obj=user, detail=detail)
         return response
