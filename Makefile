@@ -24,8 +24,8 @@ $(STAMP): requirements.txt
 run: $(STAMP) .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty --year $(PREV) --year $(YEAR)
-	$(BIN)/python manage.py ensure_demo_superuser
-	@echo "ExpoPlan on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(BIN)/python manage.py ensure_demo_accounts
+	@echo "ExpoPlan on http://127.0.0.1:$(PORT)/  (sign in with a demo account listed above; accounts: http://127.0.0.1:$(PORT)/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: export DJANGO_SETTINGS_MODULE = config.settings_test

@@ -14,11 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.roles import Role, city_of, role_of
+from core.roles import AdminRole, Role, admin_role_of, city_of, role_of
 from reports import selectors
 from targets.selectors import progress_get, snapshot_get, snapshot_head
 
@@ -145,8 +146,22 @@ class DashboardView(DashboardAccessMixin, View):
         return render(request, self.template_name, context)
 
 
+# Where each administrator (三员) lands: their own pages, never the workspace (URL names).
+ADMIN_HOMES = {AdminRole.SYSADMIN: "admin:index", AdminRole.SECADMIN: "security", AdminRole.AUDITOR: "audit"}
+
+
 class HomeView(DashboardView):
-    """`/`: city officials land on their own city's dashboard; everyone else on the province's."""
+    """`/`: city officials land on their own city's dashboard; everyone else on the province's; the three
+    administrators on their own pages."""
+
+    def dispatch(self, request, *args, **kwargs):
+        admin_role = admin_role_of(request.user)
+        if admin_role is not None:
+            try:
+                return redirect(reverse(ADMIN_HOMES[admin_role]))
+            except NoReverseMatch:  # that administrator's pages are not installed
+                raise PermissionDenied from None
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, city_slug: str | None = None) -> HttpResponse:
         if role_of(request.user) == Role.CITY_OFFICIAL:

@@ -27,7 +27,7 @@ MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 THIS_YEAR = dt.date.today().year  # what `date +%Y` prints (the Makefile's YEAR)
 
 # Run here; the others are parsed only (they prompt for a password, serve, or were run by `make run`).
-EXECUTED = {"add_user", "drf_create_token", "seed_demo", "recompute_progress", "ensure_demo_superuser"}
+EXECUTED = {"add_user", "drf_create_token", "seed_demo", "recompute_progress", "ensure_demo_accounts"}
 # Programs the documents may show besides manage.py, curl and make; what they do is tested elsewhere
 # (tests/api/test_generated_client.py generates, installs and runs the client) or needs Docker.
 OTHER_PROGRAMS = {".venv/bin/openapi-python-client", "python3", "/tmp/integrator/bin/pip", "docker"}
@@ -156,7 +156,7 @@ def make_run(shell: Shell) -> None:
 
 @pytest.fixture
 def after_make_run(db, client, settings, django_capture_on_commit_callbacks) -> Shell:
-    settings.DEBUG = True  # what `make run`'s .env sets (ensure_demo_superuser runs only then)
+    settings.DEBUG = True  # what `make run`'s .env sets (ensure_demo_accounts runs only then)
     settings.EXPOPLAN_API_THROTTLE_RATE = "1000000/hour"
     shell = Shell(client)
     with django_capture_on_commit_callbacks(execute=True):  # the in-process recompute after seeding

@@ -16,6 +16,7 @@ NOT_IN_ADMIN = {  # model name: why
     "ProgressDataMark": "the recompute's own bookkeeping",
     "AuditEvent": "append-only; read by the audit administrator at /audit/",
     "PasswordHistory": "password hashes, never shown",
+    "UserProfile": "a city official's city, set with the role on the user's admin page (core.services.user_set_role)",
 }
 
 
@@ -84,6 +85,7 @@ def test_exhibition_history_and_autocomplete(superuser_client):
     ("role", "gets_in"), [("staff", True), ("city_official", False), ("api_client", False), ("anonymous", False)]
 )
 def test_only_provincial_staff_use_the_admin(client, role_users, role, gets_in):
+    """The programme's data: only staff (the administrators' own pages: tests/core/test_admin_roles.py)."""
     if role_users[role] is not None:
         client.force_login(role_users[role])
     response = client.get(reverse("admin:exhibitions_exhibition_changelist"))
