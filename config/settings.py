@@ -274,11 +274,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy (django-permissions-policy): no browser feature the app does not use; fullscreen
-# (charts) for this site only.
+# (charts) for this site only. Only features Chromium knows (it warns in the console of every page about others).
 PERMISSIONS_POLICY = {
     "accelerometer": [],
     "autoplay": [],
-    "bluetooth": [],
     "browsing-topics": [],
     "camera": [],
     "display-capture": [],
