@@ -25,9 +25,11 @@ RECORD_VIOLATIONS = """document.addEventListener("securitypolicyviolation", e =>
 
 @pytest.fixture
 def csp_data(reference_data):
+    from core.signals import sync_role_permissions
     from exhibitions.demo import seed_demo_year
     from targets.services import progress_recompute
 
+    sync_role_permissions()  # the admin's model permissions of the role groups (gone with an earlier flush)
     seed_demo_year(year=YEAR, count=40, seed=7, as_of=dt.date(YEAR, 6, 30))
     progress_recompute(year=YEAR, as_of=dt.date(YEAR, 6, 30))
     user_set_role(username="csp-staff", role=Role.STAFF, password=PASSWORD)
