@@ -29,8 +29,12 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
-        if is_download(response) or (signed_in and is_html(response)):
+        # The response's type first: the user (a session lookup) only matters for HTML.
+        if is_download(response) or (is_html(response) and signed_in(request)):
             add_never_cache_headers(response)
         return response
+
+
+def signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated

@@ -151,6 +151,11 @@ def test_sign_in_page_anonymous(client):
     assert response.status_code == 200
     assert_security_headers(response)
     assert inline_code(response.content.decode()) == []
+    # An anonymous page is not kept private by this rule (the sign-in page is no-store by Django's own view).
+    public = client.get("/no-such-page/")
+    assert public.status_code == 404 and public["Content-Type"].startswith("text/html")
+    assert not no_store(public)
+    assert_security_headers(public)
 
 
 def test_error_pages_need_no_inline_code(client, staff_user):
