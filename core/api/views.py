@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -150,5 +151,17 @@ class ApiSchemaView(ApiViewMixin, SchemaView):
     """The OpenAPI schema (core.api.schema.SchemaView), with the API's headers and JSON errors."""
 
 
-class ApiDocsView(ApiViewMixin, SpectacularSwaggerView):
-    """The interactive docs (Swagger UI from drf-spectacular-sidecar), with the API's headers and JSON errors."""
+class ApiDocsView(ApiViewMixin, SpectacularSwaggerSplitView):
+    """The interactive docs (Swagger UI from drf-spectacular-sidecar), with the API's headers and JSON errors.
+
+    Under the Content-Security-Policy: the page's start-up script is a separate request (`?script=`, the split
+    view) and the page has no <style> element (templates/api/swagger_ui.html). Neither is kept by the browser:
+    the script carries the user's CSRF token.
+    """
+
+    template_name = "api/swagger_ui.html"
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response

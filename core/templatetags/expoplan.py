@@ -44,3 +44,16 @@ def split(value: str, separator: str | None = None) -> list[str]:
 def field(form, name: str):
     """A bound field by name: {% with f=form|field:"name" %}."""
     return form[name]
+
+
+@register.filter
+def width_class(percent) -> str:
+    """The class that makes a progress bar `percent` wide (0 to 100, whole percents; static/css/expoplan.css).
+
+    The Content-Security-Policy allows no style="" attributes, so a bar's width is one of 101 classes.
+    """
+    try:
+        value = int(Decimal(str(percent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except (ArithmeticError, ValueError):  # None, text, NaN, infinity
+        value = 0
+    return f"ep-w-{min(100, max(0, value))}"

@@ -11,7 +11,7 @@
     if (m.achieved[last] !== null && last < months.length - 1) { forecast[last] = m.achieved[last]; }
     return {
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },  // drawn on the canvas: the HTML tooltip uses style="" (CSP)
       legend: { bottom: 0 },
       grid: { left: 50, right: 20, top: 20, bottom: 50 },
       xAxis: { type: "category", name: data.labels.month, data: months },
@@ -29,7 +29,7 @@
     var rows = data.cities.slice().sort(function (a, b) { return b.percent - a.percent; });
     return {
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       grid: { left: 40, right: 10, top: 10, bottom: 60 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.name || r.city; }), axisLabel: { rotate: 45 } },
       yAxis: { type: "value", name: "%" },

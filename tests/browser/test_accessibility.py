@@ -230,7 +230,7 @@ DANGLING_IDS = """() => [...document.querySelectorAll("[aria-describedby], [aria
 
 def check(page, watch: Watch) -> list[str]:
     """axe and what the browser reported, on the page as it is now."""
-    page.wait_for_function("!document.querySelector('.htmx-request')")  # no htmx request still on its way
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")  # no htmx request still on its way
     problems = [] if page.locator('link[rel~="icon"]').count() else ["no <link rel=icon> (the browser asks for one)"]
     text = page.evaluate("document.body.innerText")
     problems += [f"template syntax shown on the page: {tag}…" for tag in ("{#", "{%", "{{") if tag in text]
@@ -449,7 +449,7 @@ def test_keyboard_reaches_every_control_with_a_visible_focus_ring(chromium, live
     page.fill("#id_search", "no such exhibition")
     with page.expect_response(lambda r: "/exhibitions/?search=no" in r.url):
         page.press("#id_search", "Enter")
-    page.wait_for_function("document.querySelector('#total-count').textContent.trim().startsWith('0')")
+    page.wait_for_function("() => document.querySelector('#total-count').textContent.trim().startsWith('0')")
     assert page.evaluate("document.getElementById('total-count') === window.__count"), "the count was replaced"
     assert page.get_attribute("#total-count", "role") == "status"
     assert page.evaluate("document.activeElement.id") == "id_search", "filtering moved the focus"

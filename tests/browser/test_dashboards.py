@@ -66,7 +66,9 @@ def test_province_and_city_dashboards_draw_charts(page, live_server, dashboard_d
     ExhibitionFactory(venue=VenueFactory(city=city("dalian")), start_date=dt.date(YEAR, 3, 1))
     page.evaluate("window.__marker = 1")
     page.click("#recompute-button")
-    page.wait_for_function(f"!document.querySelector('#figures-as-of').innerText.includes('#{before}')", timeout=15_000)
+    page.wait_for_function(
+        f"() => !document.querySelector('#figures-as-of').innerText.includes('#{before}')", timeout=15_000
+    )
     assert page.evaluate("window.__marker") == 1  # same document: swapped in place, no reload
     assert snapshot_latest(year=YEAR).pk > before
     assert f"#{snapshot_latest(year=YEAR).pk}" in page.locator("#figures-as-of").inner_text()

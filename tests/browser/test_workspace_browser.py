@@ -44,7 +44,7 @@ def test_sign_in_create_and_find_with_filter(page, live_server, staff, shot):
     # Choosing the city reloads the venue choices (htmx partial).
     page.select_option("#id_city", value=str(city("dalian").pk))
     page.wait_for_function(
-        "document.querySelectorAll('#id_venue option').length > 1 && "
+        "() => document.querySelectorAll('#id_venue option').length > 1 && "
         "[...document.querySelectorAll('#id_venue option')].every(o => !o.textContent.includes('沈阳别的展馆'))"
     )
     page.select_option("#id_venue", value=str(venue.pk))
@@ -69,7 +69,7 @@ def test_sign_in_create_and_find_with_filter(page, live_server, staff, shot):
     page.fill("#id_year", "2025")
     page.click("#apply-filters")
     page.wait_for_url("**/exhibitions/?*search=*")
-    page.wait_for_function("document.querySelectorAll('#exhibition-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#exhibition-table tbody tr').length === 1")
     assert "浏览器创建的展会" in page.inner_text("#exhibition-table")
     assert "1" in page.inner_text("#total-count")
     assert "search=" in page.get_attribute("#export-csv", "href")

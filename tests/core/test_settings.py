@@ -125,3 +125,22 @@ def test_make_run_env_file_lets_commands_run_and_the_environment_wins(tmp_path):
 def test_env_file_is_neither_committed_nor_built_into_the_image():
     assert ".env" in (ROOT / ".gitignore").read_text().split()
     assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_production_sends_the_security_headers():
+    """With the production settings (not the test settings): the enforced policy, Permissions-Policy, no-store."""
+    out = run_python(
+        SHOW + "from django.test import Client; r = Client().get('/healthz', secure=True);"
+        "print(r['Content-Security-Policy']); print(r['Permissions-Policy']); print(r['Referrer-Policy']);"
+        "print(r['Strict-Transport-Security']); print('Content-Security-Policy-Report-Only' in r);"
+        "print('core.cache_headers.NoStoreMiddleware' in s.MIDDLEWARE)",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-1234567890",
+        DJANGO_ALLOWED_HOSTS="testserver",
+    )
+    assert out.returncode == 0, out.stderr
+    csp, permissions, referrer, hsts, report_only, no_store = out.stdout.splitlines()
+    assert "script-src 'self';" in csp + ";" and "unsafe" not in csp and "frame-ancestors 'none'" in csp
+    assert "camera=()" in permissions and "geolocation=()" in permissions
+    assert referrer == "same-origin" and hsts.startswith("max-age=31536000")
+    assert report_only == "False" and no_store == "True"
