@@ -1,6 +1,9 @@
 from django.contrib import admin
 
+from core.forms import AdminSignInForm
 from core.models import Job, Session, UserProfile
+
+admin.site.login_form = AdminSignInForm  # the lockout's message on the admin's sign-in page too
 
 
 @admin.register(UserProfile)
