@@ -33,13 +33,24 @@ class SessionAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj) -> None:
-        # Through the session store, which also drops a cached copy of the session.
-        obj.get_session_store_class()().delete(obj.session_key)
+        self.delete_queryset(request, Session.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset) -> None:
+        # Through the session store, which also drops a cached copy of the session; each one audited.
+        from django.db import transaction
+
+        from core.auth_events import session_ended
+        from core.roles import AdminRole, admin_role_of
+        from core.session_limits import BY_SECURITY_ADMINISTRATOR
+
+        actor = getattr(request, "user", None)
+        actor = actor if actor is not None and actor.is_authenticated else None
+        reason = BY_SECURITY_ADMINISTRATOR if admin_role_of(actor) == AdminRole.SECADMIN else "ended in the admin"
         store = Session.get_session_store_class()()
-        for key in queryset.values_list("session_key", flat=True):
-            store.delete(key)
+        for session in queryset.select_related("user"):
+            with transaction.atomic():
+                session_ended(request, user=actor, reason=reason, session_user=session.user)
+                store.delete(session.session_key)
 
 
 @admin.register(Job)

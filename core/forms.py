@@ -38,9 +38,7 @@ class LockoutMessageMixin:
         if getattr(self.request, "axes_locked_out", False):
             from core.lockout import lockout_message
 
-            return ValidationError(
-                lockout_message(self.request, self.cleaned_data.get("username")), code="locked_out"
-            )
+            return ValidationError(lockout_message(self.request, self.cleaned_data.get("username")), code="locked_out")
         return super().get_invalid_login_error()
 
 

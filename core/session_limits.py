@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 SIGNED_IN_AT = "_expoplan_signed_in_at"
