@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
 from django.utils.translation import ngettext
 
 SIGNED_IN_AT = "_expoplan_signed_in_at"
@@ -116,7 +117,11 @@ class SessionLimitMiddleware:
                 headers={"WWW-Authenticate": "Token"},
             )
         messages.info(request, message)
-        response = redirect_to_login(request.get_full_path())
+        # Back to the page after signing in again; not to a form's POST address, which a GET cannot repeat.
+        if request.method in ("GET", "HEAD"):
+            response = redirect_to_login(request.get_full_path())
+        else:
+            response = HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
         if getattr(request, "htmx", False):
             from django_htmx.http import HttpResponseClientRedirect
 

@@ -78,6 +78,13 @@ def test_activity_is_written_at_most_once_a_minute(signed_in_client):
     assert client.session[LAST_ACTIVE_AT] > last
 
 
+def test_a_form_posted_after_the_session_ended_goes_to_the_sign_in_page_without_next(signed_in_client):
+    shift(signed_in_client, signed_in=31 * 60, last_active=31 * 60)
+    response = signed_in_client.post("/accounts/password_change/", {"old_password": "x"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert AuditEvent.objects.get(action=AuditEvent.Action.SESSION_ENDED).detail == {"reason": "idle"}
+
+
 def test_twelve_hours_after_signing_in_the_session_ends_however_active(signed_in_client):
     client = signed_in_client
     shift(client, signed_in=12 * 3600)  # active a moment ago
