@@ -88,3 +88,30 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _audit_access_attempt_admin() -> None:
+    """Deleting failed-sign-in records in the admin lifts a lockout: audited as `unlocked`, like the
+    security administrator's page (core/security_views.py)."""
+    from axes.admin import AccessAttemptAdmin
+    from axes.models import AccessAttempt
+    from django.db import transaction
+
+    from core.auth_events import unlocked
+
+    class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+        def delete_model(self, request, obj) -> None:
+            self.delete_queryset(request, AccessAttempt.objects.filter(pk=obj.pk))
+
+        def delete_queryset(self, request, queryset) -> None:
+            for attempt in queryset:
+                with transaction.atomic():
+                    unlocked(request, username=attempt.username, address=attempt.ip_address, attempts=1)
+                    attempt.delete()
+
+    if admin.site.is_registered(AccessAttempt):
+        admin.site.unregister(AccessAttempt)
+        admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)
+
+
+_audit_access_attempt_admin()

@@ -150,3 +150,18 @@ def test_ending_a_session_in_the_admin_is_audited(browser, staff_user, secadmin_
     event = only(Action.SESSION_ENDED)
     assert event.username == "secadmin" and event.detail["username"] == "staff"
     assert browser.get("/exhibitions/").status_code == 302
+
+
+def test_deleting_failed_sign_ins_in_the_admin_is_audited_as_unlocked(browser, staff_user, secadmin_user, password):
+    from axes.models import AccessAttempt
+
+    for _ in range(5):
+        sign_in(browser, "staff", "wrong-password")
+    attempt = AccessAttempt.objects.get()
+    admin = Client(REMOTE_ADDR="192.0.2.10")
+    admin.force_login(secadmin_user)
+    response = admin.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not AccessAttempt.objects.exists()
+    event = only(Action.UNLOCKED)
+    assert event.username == "secadmin" and event.detail == {"username": "staff", "address": ADDRESS, "attempts": 1}
+    assert sign_in(browser, "staff", password).status_code == 302
