@@ -150,3 +150,28 @@ def test_a_token_request_is_not_subject_to_session_limits(api_client_user):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get("/api/v1/cities/").status_code == 200
+
+
+def test_the_lockout_and_session_settings_come_from_the_environment():
+    from tests.core.test_settings import SHOW, run_python
+
+    show = SHOW + (
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()), s.EXPOPLAN_SESSION_IDLE_MINUTES,"
+        " s.EXPOPLAN_SESSION_MAX_HOURS, s.SESSION_COOKIE_AGE)"
+    )
+    out = run_python(show, DJANGO_DEBUG="1")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["5", "900", "30", "12", "43200"]
+    out = run_python(
+        show,
+        DJANGO_DEBUG="1",
+        EXPOPLAN_LOCKOUT_FAILURES="7",
+        EXPOPLAN_LOCKOUT_MINUTES="60",
+        EXPOPLAN_SESSION_IDLE_MINUTES="10",
+        EXPOPLAN_SESSION_MAX_HOURS="8",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["7", "3600", "10", "8", "28800"]
+    for name in ("EXPOPLAN_LOCKOUT_FAILURES", "EXPOPLAN_LOCKOUT_MINUTES", "EXPOPLAN_SESSION_IDLE_MINUTES"):
+        out = run_python(show, DJANGO_DEBUG="1", **{name: "0"})
+        assert out.returncode != 0 and name in out.stderr
