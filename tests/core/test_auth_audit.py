@@ -138,20 +138,6 @@ def test_the_admin_sign_in_is_audited_the_same_way(browser, staff_user, password
     assert_from_browser(only(Action.SIGN_IN))
 
 
-def test_ending_a_session_in_the_admin_is_audited(browser, staff_user, secadmin_user, password):
-    from core.models import Session
-
-    sign_in(browser, "staff", password)
-    admin = Client(REMOTE_ADDR="192.0.2.10")
-    admin.force_login(secadmin_user)
-    session = Session.objects.get(user=staff_user)
-    response = admin.post(reverse("admin:core_session_delete", args=[session.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    event = only(Action.SESSION_ENDED)
-    assert event.username == "secadmin" and event.detail["username"] == "staff"
-    assert browser.get("/exhibitions/").status_code == 302
-
-
 def test_deleting_failed_sign_ins_in_the_admin_is_audited_as_unlocked(browser, staff_user, secadmin_user, password):
     from axes.models import AccessAttempt
 
