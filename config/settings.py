@@ -3,6 +3,7 @@
 See the configuration table in README.md. Production differs by variables, not by code.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",  # sign-in lockout (SPEC §12, core/lockout.py)
     "core",
     "venues",
     "exhibitions",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.session_limits.SessionLimitMiddleware",  # idle and absolute session limits (SPEC §12)
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout response
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +113,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "core.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "core.passwords.PasswordReuseValidator"},
 ]
+# Sign-in lockout (SPEC §12; django-axes with core/lockout.py): after EXPOPLAN_LOCKOUT_FAILURES failed
+# sign-ins for an account (from any address), or from an address (for any accounts), further sign-ins of
+# that account, or from that address, are refused for EXPOPLAN_LOCKOUT_MINUTES after the last failure,
+# unless the security administrator unlocks them (/security/). The Django admin's sign-in is the same.
+EXPOPLAN_LOCKOUT_FAILURES = env.int("EXPOPLAN_LOCKOUT_FAILURES", default=5)
+EXPOPLAN_LOCKOUT_MINUTES = env.int("EXPOPLAN_LOCKOUT_MINUTES", default=15)
+if EXPOPLAN_LOCKOUT_FAILURES < 1 or EXPOPLAN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("EXPOPLAN_LOCKOUT_FAILURES and EXPOPLAN_LOCKOUT_MINUTES must be at least 1.")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = EXPOPLAN_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=EXPOPLAN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # two separate counters: the account's and the address's
+# A success clears the account's own failures only (core/auth_events.py), never the address's: axes'
+# AXES_RESET_ON_SUCCESS would also clear every failure from that address, so that signing in to one's own
+# account between guesses would reset the count of the account being guessed.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_address"  # the audit log's address (EXPOPLAN_TRUSTED_PROXIES)
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"  # the sign-in page with the reason, status 429
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Sessions (SPEC §12, core/session_limits.py): a session ends after EXPOPLAN_SESSION_IDLE_MINUTES without
+# a request and EXPOPLAN_SESSION_MAX_HOURS after signing in, whatever the activity.
+EXPOPLAN_SESSION_IDLE_MINUTES = env.int("EXPOPLAN_SESSION_IDLE_MINUTES", default=30)
+EXPOPLAN_SESSION_MAX_HOURS = env.int("EXPOPLAN_SESSION_MAX_HOURS", default=12)
+if EXPOPLAN_SESSION_IDLE_MINUTES < 1 or EXPOPLAN_SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured("EXPOPLAN_SESSION_IDLE_MINUTES and EXPOPLAN_SESSION_MAX_HOURS must be at least 1.")
+SESSION_COOKIE_AGE = EXPOPLAN_SESSION_MAX_HOURS * 3600  # the cookie and the stored session outlive neither limit
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,7 +1,9 @@
 """Form plumbing shared by every app: Bootstrap classes on widgets."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 
 
 class BootstrapFormMixin:
@@ -28,8 +30,24 @@ class BootstrapFormMixin:
                 widget.attrs["aria-invalid"] = "true"
 
 
-class SignInForm(BootstrapFormMixin, AuthenticationForm):
+class LockoutMessageMixin:
+    """A sign-in refused by the lockout (django-axes, core/lockout.py) says so, for how long and who can
+    unlock it, instead of "wrong username or password"."""
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, "axes_locked_out", False):
+            from core.lockout import lockout_message
+
+            return ValidationError(lockout_message(self.request, self.cleaned_data.get("username")), code="locked_out")
+        return super().get_invalid_login_error()
+
+
+class SignInForm(LockoutMessageMixin, BootstrapFormMixin, AuthenticationForm):
     pass
+
+
+class AdminSignInForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The Django admin's sign-in (admin.site.login_form): the same lockout, the same message."""
 
 
 class PasswordChangeBootstrapForm(BootstrapFormMixin, PasswordChangeForm):

@@ -7,7 +7,7 @@ No namespace: Django's auth views and settings.LOGIN_URL refer to "login", "logo
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import views
+from core import security_views, views
 
 urlpatterns: list = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
@@ -18,4 +18,8 @@ urlpatterns: list = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # The security administrator's page (SPEC §5, §12)
+    path("security/", security_views.SecurityView.as_view(), name="security"),
+    path("security/unlock/", security_views.UnlockView.as_view(), name="security_unlock"),
+    path("security/sessions/end/", security_views.EndSessionView.as_view(), name="security_end_session"),
 ]

@@ -28,7 +28,7 @@ def test_sign_in_sign_out_and_password_change(client, staff_user, password):
     assert response.status_code == 302
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/exhibitions/").status_code == 302
-    assert client.login(username="staff", password="Lia0ning-expo-2025")
+    assert client.post("/accounts/login/", {"username": "staff", "password": "Lia0ning-expo-2025"}).status_code == 302
 
 
 def test_layout_serves_local_assets_and_navigation(client, staff_user):

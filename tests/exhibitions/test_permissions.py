@@ -87,10 +87,19 @@ CASES = [
         data={"old_password": "wrong"},
     ),
     Case("password_change_done", page(api_client=200, sysadmin=200, secadmin=200, auditor=200)),
+    # -- the security administrator's page (policy, unlocking, ending sessions): the security administrator only
+    Case("security", page(staff=403, city_official=403, secadmin=200)),
+    Case("security_unlock", page(staff=403, city_official=403, secadmin=302), "post", data={"username": "nobody"}),
+    Case(
+        "security_end_session",
+        page(staff=403, city_official=403, secadmin=302),
+        "post",
+        data={"user": 999_999, "session": "0" * 64},  # no such session: "already ended"
+    ),
     # -- dashboards: every business role reads (not the three administrators); city officials land on their own city and only see that city's page
     # the system administrator lands on the admin; the security and audit administrators on their own pages
     # once installed ("security", "audit": 403 until then, reports.views.ADMIN_HOMES)
-    Case("reports:home", page(city_official=302, api_client=200, sysadmin=302)),
+    Case("reports:home", page(city_official=302, api_client=200, sysadmin=302, secadmin=302)),
     Case("reports:province", page(api_client=200), query={"year": YEAR}),
     Case("reports:city", page(api_client=200), kwargs={"city_slug": "dalian"}, label="own city"),
     Case("reports:city", page(city_official=403, api_client=200), kwargs={"city_slug": "shenyang"}, label="other"),
