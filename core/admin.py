@@ -1,5 +1,6 @@
 """The Django admin: provincial staff edit the programme's data; the system administrator (三员, SPEC §5)
-manages accounts, roles and API tokens; the security administrator ends sessions. Each sees only its own
+manages accounts, roles and API tokens; the security administrator sees failed sign-ins (axes; sessions and
+unlocking are on its own page, /security/). Each sees only its own
 models (core.signals.ADMIN_PERMISSIONS); the audit administrator has no admin access (not is_staff).
 
 Accounts get their role (and a city official's city) only through core.services.user_set_role, so the
@@ -21,7 +22,7 @@ from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from core import audit
-from core.models import Job, Session
+from core.models import Job
 from core.roles import ADMIN_ROLE_PRIORITY, GROUP_NAMES, ROLE_PRIORITY, AdminRole, AnyRole, Role, parse_role
 from core.roles_display import ROLE_LABELS
 from core.services import user_set_role
@@ -257,44 +258,9 @@ class TokenAdmin(DrfTokenAdmin):
         audit.record(audit.Action.TOKEN_REVOKED, request=request, obj=user)
 
 
-# --- sessions (the security administrator) and jobs (staff) ------------------------------------------
-
-
-@admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
-    """Signed-in sessions: who, until when; deleting one signs that browser out."""
-
-    list_display = ["user", "expire_date"]
-    list_filter = ["expire_date"]
-    search_fields = ["user__username"]
-    list_select_related = ["user"]
-    fields = ["user", "expire_date"]
-    readonly_fields = ["user", "expire_date"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def delete_model(self, request, obj) -> None:
-        # Through the session store, which also drops a cached copy of the session.
-        obj.get_session_store_class()().delete(obj.session_key)
-        _session_ended(request, obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        store = Session.get_session_store_class()()
-        for session in queryset.select_related("user"):
-            store.delete(session.session_key)
-            _session_ended(request, session)
-
-
-def _session_ended(request, session) -> None:
-    """Audited against the session's account (the session key itself is never written down)."""
-    if session.user is not None:
-        audit.record(audit.Action.SESSION_ENDED, request=request, obj=session.user)
-    else:
-        audit.record(audit.Action.SESSION_ENDED, request=request, object_type="core.session")
+# --- jobs (staff) -------------------------------------------------------------------------------------
+# Sessions have no admin: its URLs and headings would carry the session key, with which the security
+# administrator could take over any account. /security/ lists them by a hash of the key.
 
 
 @admin.register(Job)

@@ -16,7 +16,6 @@ ADMIN_PERMISSIONS: dict[AdminRole, tuple[tuple[str, str, tuple[str, ...]], ...]]
         ("authtoken", "tokenproxy", ("view", "add", "delete")),
     ),
     AdminRole.SECADMIN: (
-        ("core", "session", ("view", "delete")),
         ("axes", "accessattempt", ("view", "delete")),
         ("axes", "accesslog", ("view",)),
         ("axes", "accessfailurelog", ("view",)),
