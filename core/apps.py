@@ -11,3 +11,7 @@ class CoreConfig(AppConfig):
         from core.signals import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
+
+        from core import token_audit
+
+        token_audit.connect()
