@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ExhibitionStatusEnum": "exhibitions.models.Exhibition.Status",
         "VenueStatusEnum": "venues.models.Venue.Status",
+        "AuditActionEnum": "core.models.AuditEvent.Action",  # the audit log (core/api/audit.py)
+        "AuditOutcomeEnum": "core.models.AuditEvent.Outcome",
     },
     # English unless asked otherwise (core.api.schema.SchemaView); `make schema` writes docs/openapi.yaml.
     "POSTPROCESSING_HOOKS": [

@@ -74,7 +74,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventViewSet(ApiViewMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    """The audit log (SPEC §12): audit administrator only, newest first, filtered as on /audit/."""
+    """The audit log: the audit administrator only; newest first, with the filters of the /audit/ page."""
 
     serializer_class = AuditEventSerializer
     permission_classes = [IsAuditor]
