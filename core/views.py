@@ -32,6 +32,19 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     return defaults.permission_denied(request, exception)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the refusal is recorded as permission_denied, then Django's own CSRF page."""
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    record(
+        Action.PERMISSION_DENIED,
+        request=request,
+        outcome=Outcome.DENIED,
+        detail={**denied_detail(request), "reason": f"CSRF: {reason}"[:300]},
+    )
+    return django_csrf_failure(request, reason=reason)
+
+
 WORKSPACE_ROLES = (Role.STAFF, Role.CITY_OFFICIAL)
 
 

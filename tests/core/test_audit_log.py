@@ -236,6 +236,32 @@ def test_a_refused_api_write_is_audited_once(api_client_user):
     assert row.detail["code"] == "permission_denied"
 
 
+def test_a_refused_csrf_check_is_audited(staff_user):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff_user)
+    response = browser.post(reverse("venues:create"), {"name_zh": "x"}, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 403
+    [row] = denied_rows()
+    assert (row.username, row.address, row.detail["method"]) == ("staff", ADDRESS, "POST")
+    assert row.detail["reason"].startswith("CSRF")
+
+
+def test_page_queries_do_not_grow_with_the_rows(auditor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event()
+    auditor.get(reverse("audit"))
+    with CaptureQueriesContext(connection) as few:
+        auditor.get(reverse("audit"))
+    AuditEvent.objects.bulk_create(AuditEvent(action=Action.EXPORT, username=f"u{i}") for i in range(120))
+    with CaptureQueriesContext(connection) as many:
+        assert len(auditor.get(reverse("audit")).context["rows"]) == 50
+    assert len(many) == len(few)
+
+
 def test_sign_in_redirects_are_not_audited(client):
     before = AuditEvent.objects.count()
     assert client.get(reverse("venues:create")).status_code == 302
