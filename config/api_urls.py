@@ -6,6 +6,7 @@ Included by config/urls.py at `api/v1/` with namespace "v1" (NamespaceVersioning
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
+from core.api.audit import AuditEventViewSet
 from core.api.views import ApiNotFound
 from exhibitions.api.views import BatchViewSet, BrandViewSet, ExhibitionViewSet, OrganizerViewSet
 from targets.api.views import ProgressHistoryView, ProgressView, TargetViewSet
@@ -20,6 +21,7 @@ router.register("organizers", OrganizerViewSet, basename="organizer")
 router.register("brands", BrandViewSet, basename="brand")
 router.register("targets", TargetViewSet, basename="target")
 router.register("exhibitions", ExhibitionViewSet, basename="exhibition")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")  # the audit administrator only
 
 urlpatterns = [
     path("progress/", ProgressView.as_view(), name="progress"),

@@ -249,6 +249,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ExhibitionStatusEnum": "exhibitions.models.Exhibition.Status",
         "VenueStatusEnum": "venues.models.Venue.Status",
+        "AuditActionEnum": "core.models.AuditEvent.Action",  # the audit log (core/api/audit.py)
+        "AuditOutcomeEnum": "core.models.AuditEvent.Outcome",
     },
     # English unless asked otherwise (core.api.schema.SchemaView); `make schema` writes docs/openapi.yaml.
     "POSTPROCESSING_HOOKS": [
@@ -276,6 +278,8 @@ EXPOPLAN_JOB_KEEP_HOURS = env.int("EXPOPLAN_JOB_KEEP_HOURS", default=24)
 # Audit log (SPEC §12, core/audit.py): rows are kept at least this many days (the database refuses
 # to delete younger ones); `manage.py prune_audit` removes older rows.
 EXPOPLAN_AUDIT_RETENTION_DAYS = env.int("EXPOPLAN_AUDIT_RETENTION_DAYS", default=180)
+# A refused CSRF check is a 403 like any other: audited as permission_denied (core.views.csrf_failure).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR only). The client
 # address of the audit log and of the sign-in lockout.
 EXPOPLAN_TRUSTED_PROXIES = env.int("EXPOPLAN_TRUSTED_PROXIES", default=0)

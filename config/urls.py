@@ -5,6 +5,9 @@ from django.urls import include, path, re_path
 from core.api.views import ApiDocsView, ApiNotFound, ApiSchemaView
 from core.views import healthz
 
+# Every 403 a page answers is audited (permission_denied), with the stock 403 page.
+handler403 = "core.views.permission_denied"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Home and dashboards first: the most requested pages resolve without trying the others.

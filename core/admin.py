@@ -228,7 +228,8 @@ admin.site.unregister(TokenProxy)
 class TokenAdmin(DrfTokenAdmin):
     """DRF's token admin: issue a token for an active API-client account, revoke one (issue and revoke are
     audited, without the key). The list shows only the start of each key; the whole key is in the
-    message after issuing it, to hand over (DRF keeps keys in clear, so a token's own page shows it too)."""
+    message after issuing it, to hand over (DRF keeps keys in clear, so a token's own page shows it too).
+    Issuing and revoking are audited on every path by core/token_audit.py."""
 
     list_display = ("user", "key_start", "created")
 
@@ -244,18 +245,9 @@ class TokenAdmin(DrfTokenAdmin):
             kwargs["help_text"] = _("Active API-client accounts without a token (revoke a token to issue a new one).")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit.record(audit.Action.TOKEN_ISSUED, request=request, obj=obj.user)
-
     def log_addition(self, request, obj, message):
         """No admin history entry: its object id and name would keep the live key (the audit log has it)."""
         return None
-
-    def delete_model(self, request, obj):
-        user = obj.user
-        super().delete_model(request, obj)
-        audit.record(audit.Action.TOKEN_REVOKED, request=request, obj=user)
 
 
 # --- jobs (staff) -------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import admin_lockout, auth_events
+        from core import admin_lockout, auth_events, token_audit
         from core.signals import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
         auth_events.connect()
         admin_lockout.install()
+        token_audit.connect()

@@ -1,4 +1,4 @@
-"""Accounts: sign-in, sign-out, password change.
+"""Accounts: sign-in, sign-out, password change; the audit log (`/audit/`, auditors only).
 
 No namespace: Django's auth views and settings.LOGIN_URL refer to "login", "logout",
 "password_change" and "password_change_done" by these plain names.
@@ -7,7 +7,7 @@ No namespace: Django's auth views and settings.LOGIN_URL refer to "login", "logo
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import security_views, views
+from core import audit_views, security_views, views
 
 urlpatterns: list = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
@@ -22,4 +22,7 @@ urlpatterns: list = [
     path("security/", security_views.SecurityView.as_view(), name="security"),
     path("security/unlock/", security_views.UnlockView.as_view(), name="security_unlock"),
     path("security/sessions/end/", security_views.EndSessionView.as_view(), name="security_end_session"),
+    # The audit administrator's page (SPEC §12)
+    path("audit/", audit_views.AuditListView.as_view(), name="audit"),
+    path("audit/export.csv", audit_views.AuditExportView.as_view(), name="audit_export"),
 ]

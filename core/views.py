@@ -4,8 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views import View
+from django.views import View, defaults
 
+from core.audit import Action, Outcome, record
 from core.forms import PasswordChangeBootstrapForm, SignInForm
 from core.roles import Role, role_of
 
@@ -13,6 +14,35 @@ from core.roles import Role, role_of
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe: no authentication, no database work (the floor for benchmarks)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def denied_detail(request, reason: str = "") -> dict:
+    """What an audited refusal records besides who and from where: the request's method and path."""
+    detail = {"method": request.method, "path": request.path[:500]}
+    if reason:
+        detail["reason"] = reason[:300]
+    return detail
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    """handler403: every page's PermissionDenied is recorded (SPEC §12), then Django's 403 page
+    (templates/403.html). The API records its own refusals (core.api.exceptions)."""
+    reason = str(exception) if exception is not None and exception.args else ""
+    record(Action.PERMISSION_DENIED, request=request, outcome=Outcome.DENIED, detail=denied_detail(request, reason))
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the refusal is recorded as permission_denied, then Django's own CSRF page."""
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    record(
+        Action.PERMISSION_DENIED,
+        request=request,
+        outcome=Outcome.DENIED,
+        detail={**denied_detail(request), "reason": f"CSRF: {reason}"[:300]},
+    )
+    return django_csrf_failure(request, reason=reason)
 
 
 WORKSPACE_ROLES = (Role.STAFF, Role.CITY_OFFICIAL)
@@ -72,6 +102,13 @@ class ReferenceViewMixin(WorkspaceMixin):
     def save(self, *, actor, instance, data):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def history(self, obj) -> dict:
+        """The detail page's change history (core.history): the latest changes of the shown fields."""
+        from core.history import history_entries
+
+        entries, more = history_entries(obj.history.all(), fields=self.detail_fields)
+        return {"history": entries, "history_more": more}
+
     def context(self, **extra) -> dict:
         return {
             "title": self.title,
@@ -113,7 +150,8 @@ class ReferenceDetailView(ReferenceViewMixin, View):
             if isinstance(value, bool):
                 value = _("Yes") if value else _("No")
             rows.append((field.verbose_name, value if value not in (None, "") else "—"))
-        return render(request, "reference/detail.html", self.context(object=obj, rows=rows, **self.extra(obj)))
+        context = self.context(object=obj, rows=rows, **self.history(obj), **self.extra(obj))
+        return render(request, "reference/detail.html", context)
 
     def extra(self, obj) -> dict:
         return {}

@@ -1,5 +1,6 @@
 """One write path for reference data (venues, organisers, brands, targets): apply, validate, save,
-then re-check inside the transaction that the saved row is within the actor's scope (`for_user`)."""
+then re-check inside the transaction that the saved row is within the actor's scope (`for_user`).
+The change history (django-simple-history) records the actor as who made the change."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def require(*, actor: User, model: type[models.Model], action: str, pk: Any = No
         raise PermissionDenied(NOT_ALLOWED)
 
 
+def history_by(instance: models.Model, actor: User | None) -> None:
+    """Name `actor` as the author of the history record that saving or deleting `instance` writes
+    (django-simple-history reads `_history_user`; without it, the request's user, if any)."""
+    instance._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
+
+
 def reference_save(*, actor: User, instance: M, data: dict[str, Any]) -> M:
     """Create (instance without pk) or update `instance` with `data` (field names → values)."""
     model = type(instance)
@@ -46,6 +53,7 @@ def reference_save(*, actor: User, instance: M, data: dict[str, Any]) -> M:
         for name, value in data.items():
             setattr(instance, name, value)
         instance.full_clean()
+        history_by(instance, actor)
         instance.save()
         require(actor=actor, model=model, action=action, pk=instance.pk)
     return instance

@@ -13,7 +13,7 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organizer)
-class OrganizerAdmin(admin.ModelAdmin):
+class OrganizerAdmin(SimpleHistoryAdmin):
     list_display = ["name_zh", "name_en", "city", "website"]
     list_filter = ["city"]
     search_fields = ["name_zh", "name_en"]
@@ -23,7 +23,7 @@ class OrganizerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(SimpleHistoryAdmin):
     list_display = ["slug", "name_zh", "name_en", "city", "batch", "origin", "is_flagship", "typical_month"]
     list_filter = ["batch", "origin", "is_flagship", "city"]
     search_fields = ["slug", "name_zh", "name_en"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection, transaction
+from simple_history.utils import bulk_create_with_history
 
 from exhibitions.models import Batch, Brand, Exhibition, Organizer
 from targets.models import CityAllocation, Target
@@ -139,10 +140,15 @@ def _ensure_target(year: int, weights: dict[str, int], cities: dict[str, City]) 
     )
     exh_split = split_by_weight(exhibitions, weights)
     area_split = split_by_weight(area, weights)
-    CityAllocation.objects.bulk_create(
-        CityAllocation(target=target, city=cities[slug], exhibitions=exh_split[slug], gross_area_m2=area_split[slug])
-        for slug in weights
-        if slug in cities
+    bulk_create_with_history(  # with their change history, as every write of allocations
+        [
+            CityAllocation(
+                target=target, city=cities[slug], exhibitions=exh_split[slug], gross_area_m2=area_split[slug]
+            )
+            for slug in weights
+            if slug in cities
+        ],
+        CityAllocation,
     )
     return True
 

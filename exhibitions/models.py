@@ -37,6 +37,7 @@ class Organizer(BilingualNameMixin, models.Model):
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # who, when, before → after (as Exhibition)
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
@@ -67,6 +68,7 @@ class Brand(BilingualNameMixin, models.Model):
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # who, when, before → after (as Exhibition)
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:

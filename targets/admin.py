@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from targets.models import CityAllocation, Target
 
@@ -10,7 +11,7 @@ class CityAllocationInline(admin.TabularInline):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SimpleHistoryAdmin):
     list_display = [
         "year",
         "exhibitions",
@@ -25,7 +26,7 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CityAllocation)
-class CityAllocationAdmin(admin.ModelAdmin):
+class CityAllocationAdmin(SimpleHistoryAdmin):
     list_display = ["target", "city", "exhibitions", "gross_area_m2"]
     list_filter = ["target", "city"]
     search_fields = ["city__name_zh", "city__name_en", "city__slug"]

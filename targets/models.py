@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.querysets import ReferenceQuerySet
 
@@ -25,6 +26,7 @@ class Target(models.Model):
     source = models.TextField(_("source"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # who, when, before → after (as Exhibition)
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
@@ -57,6 +59,7 @@ class CityAllocation(models.Model):
     exhibitions = models.PositiveIntegerField(_("exhibitions goal"), default=0)
     gross_area_m2 = models.PositiveBigIntegerField(_("gross area goal (m²)"), default=0)
 
+    history = HistoricalRecords()  # shown on the target's page
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:

@@ -30,7 +30,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.roles import ADD, CHANGE
-from core.writes import require
+from core.writes import history_by, require
 from targets.locking import lock_year
 from targets.models import CityAllocation, ProgressDataMark, ProgressSnapshot, Target
 from targets.progress import compute_payload, read_inputs
@@ -315,13 +315,18 @@ def target_save(
         rows = _allocation_rows(target, allocations, errors) if allocations is not None else None
         if errors:
             raise ValidationError(errors)
+        history_by(target, actor)
         target.save()
         if rows is not None:
             kept = [allocation.pk for allocation, _changed in rows if allocation.pk]
-            CityAllocation.objects.filter(target=target).exclude(pk__in=kept).delete()
+            # One by one (at most one per city), so that each deletion's history names the actor.
+            for dropped in CityAllocation.objects.filter(target=target).exclude(pk__in=kept):
+                history_by(dropped, actor)
+                dropped.delete()
             for allocation, changed in rows:
                 if changed:
                     allocation.target = target
+                    history_by(allocation, actor)
                     allocation.save()
         require(actor=actor, model=Target, action=action, pk=target.pk)
     return target

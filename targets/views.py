@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.history import history_entries
 from core.roles import ADD, CHANGE, VIEW
 from core.views import WorkspaceMixin
 from core.writes import may
 from targets.forms import AllocationFormSet, TargetForm, allocation_check
 from targets.models import CityAllocation, Target
-from targets.services import ALLOCATION_FIELDS, target_save
+from targets.services import ALLOCATION_FIELDS, TARGET_FIELDS, target_save
 from venues.selectors import city_list
 
 
@@ -73,6 +74,10 @@ class TargetDetailView(WorkspaceMixin, View):
         if target is None:
             raise Http404
         allocations = CityAllocation.objects.for_user(request.user, VIEW).filter(target=target).select_related("city")
+        history, history_more = history_entries(target.history.all(), fields=TARGET_FIELDS)
+        allocation_history, allocation_history_more = history_entries(
+            CityAllocation.history.filter(target_id=target.pk), fields=("exhibitions", "gross_area_m2"), subject="city"
+        )
         return render(
             request,
             "targets/detail.html",
@@ -80,6 +85,10 @@ class TargetDetailView(WorkspaceMixin, View):
                 "target": target,
                 "allocations": allocations,
                 "check": _check_for(target),
+                "history": history,
+                "history_more": history_more,
+                "allocation_history": allocation_history,
+                "allocation_history_more": allocation_history_more,
                 "can_edit": may(actor=request.user, model=Target, action=CHANGE, pk=target.pk),
             },
         )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from venues.models import City, Venue
 
@@ -11,7 +12,7 @@ class CityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(SimpleHistoryAdmin):
     list_display = [
         "slug",
         "name_zh",

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.i18n import BilingualNameMixin
 from core.querysets import ReferenceQuerySet
@@ -58,6 +59,7 @@ class Venue(BilingualNameMixin, models.Model):
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # who, when, before → after (as Exhibition)
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:

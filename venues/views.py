@@ -63,7 +63,9 @@ class VenueDetailView(VenueMixin, View):
                 value = gettext_now("Yes") if value else gettext_now("No")
             rows.append((field.verbose_name, value if value not in (None, "") else "—"))
         exhibitions = exhibition_recent(actor=request.user, venue=venue)
-        context = self.context(object=venue, rows=rows, exhibitions=exhibitions, capacity=venue.capacity_m2)
+        context = self.context(
+            object=venue, rows=rows, exhibitions=exhibitions, capacity=venue.capacity_m2, **self.history(venue)
+        )
         return render(request, "reference/detail.html", context)
 
 

@@ -6,6 +6,8 @@ Every error answers
 errors about the request as a whole sit under `non_field_errors`, a body that is not JSON under `body`).
 Django's ValidationError (raised by services), PermissionDenied, Http404 and IntegrityError are mapped
 too, so nothing a client sends surfaces as a 500.
+
+Every 403 is recorded in the audit log (permission_denied, SPEC §12); 401s are not (nobody signed in).
 """
 
 from __future__ import annotations
@@ -147,4 +149,16 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Conflict) and getattr(exc, "current_version", None) is not None:
         body["error"]["current_version"] = exc.current_version
     response.data = body
+    if response.status_code == status.HTTP_403_FORBIDDEN:
+        _record_denied(context.get("request"), reason=message, code=str(code))
     return response
+
+
+def _record_denied(request, *, reason: str, code: str) -> None:
+    from core.audit import Action, Outcome, record
+    from core.views import denied_detail
+
+    if request is None:
+        return
+    detail = {**denied_detail(request, reason), "code": code}
+    record(Action.PERMISSION_DENIED, request=request, outcome=Outcome.DENIED, detail=detail)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.audit import Action, record
 from core.roles import VIEW
 from exhibitions.models import Exhibition
 from tests.api.conftest import token_client
@@ -19,7 +20,7 @@ YEAR = "2024"
 
 @pytest.fixture
 def objects(dataset) -> dict:
-    return {**dataset, "brand": BrandFactory()}
+    return {**dataset, "brand": BrandFactory(), "audit_event": record(Action.EXPORT, username="someone")}
 
 
 def new_exhibition(venue: str, status: str = "planned", **changes):
@@ -44,6 +45,7 @@ def pk(name):
 
 NEW_VENUE = {"slug": "new-hall", "name": "新馆", "city": "dalian", "indoor_area_m2": 8000}
 OFFICIAL_MAY = endpoint(api_client=403)  # staff and officials (own city, planned) write; API clients never
+AUDITOR_ONLY = endpoint(staff=403, city_official=403, api_client=403, auditor=200)
 
 CASES = [
     # The schema and its docs: any role, the three administrators included (the auditor's client uses it).
@@ -163,6 +165,10 @@ CASES = [
         label="own city planned",
     ),
     Case("v1:exhibition-detail", {**STAFF_WRITES, "staff": 204}, "delete", kwargs=pk("sy_held"), label="held"),
+    # -- the audit log: the audit administrator only (SPEC §12); read-only
+    Case("v1:audit-event-list", AUDITOR_ONLY),
+    Case("v1:audit-event-list", AUDITOR_ONLY, query={"action": "export", "user": "some"}, label="filtered"),
+    Case("v1:audit-event-detail", AUDITOR_ONLY, kwargs=pk("audit_event")),
 ]
 
 

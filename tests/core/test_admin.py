@@ -12,6 +12,11 @@ pytestmark = pytest.mark.django_db
 DOMAIN_APPS = {"core", "venues", "exhibitions", "targets"}
 NOT_IN_ADMIN = {  # model name: why
     "HistoricalExhibition": "shown as each exhibition's history page",
+    "HistoricalVenue": "shown on each venue's page and its admin history",
+    "HistoricalOrganizer": "shown on each organiser's page and its admin history",
+    "HistoricalBrand": "shown on each brand's page and its admin history",
+    "HistoricalTarget": "shown on each target's page and its admin history",
+    "HistoricalCityAllocation": "shown on its target's page and its admin history",
     "ProgressSnapshot": "derived figures, recomputed and never edited",
     "ProgressDataMark": "the recompute's own bookkeeping",
     "AuditEvent": "append-only; read by the audit administrator at /audit/",

@@ -70,6 +70,7 @@ STAFF_WRITES = page(staff=200, city_official=403)  # invalid data: staff get the
 STAFF_SAVES = page(staff=302, city_official=403)
 MISSING = page(staff=404, city_official=404)
 NO_SUCH = {"pk": 999_999}
+AUDITOR_ONLY = page(staff=403, city_official=403, auditor=200)
 
 CASES = [
     # -- no sign-in needed
@@ -185,6 +186,10 @@ CASES = [
     Case("targets:create", STAFF_WRITES, "post", data={}),
     Case("targets:edit", STAFF_ONLY, kwargs={"year": YEAR}),
     Case("targets:edit", STAFF_WRITES, "post", kwargs={"year": YEAR}, data={}),
+    # -- the audit log: the audit administrator only (SPEC §12)
+    Case("audit", AUDITOR_ONLY),
+    Case("audit", AUDITOR_ONLY, query={"action": "permission_denied", "date_from": "2025-01-01"}, label="filtered"),
+    Case("audit_export", AUDITOR_ONLY),
 ]
 
 
