@@ -96,11 +96,9 @@ def parse_file(content: bytes | IO[bytes], filename: str, limits: Limits | None 
         return _parse_rows(raw_rows, limits)
 
 
-def _parse_rows(raw_rows: Iterator, limits: Limits) -> ParsedFile:
-    index = 0
+def _parse_rows(raw_rows: Iterator[tuple[int, list]], limits: Limits) -> ParsedFile:
     header_row = None
-    for raw in raw_rows:
-        index += 1
+    for _number, raw in raw_rows:
         if not _empty(raw):
             header_row = raw
             break
@@ -127,7 +125,7 @@ def _parse_rows(raw_rows: Iterator, limits: Limits) -> ParsedFile:
             % {"columns": ", ".join(c.header for c in missing)}
         )
     rows = []
-    for number, raw in enumerate(raw_rows, start=index + 1):
+    for number, raw in raw_rows:
         if _empty(raw):
             continue
         if len(rows) >= limits.max_rows:

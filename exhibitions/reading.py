@@ -170,21 +170,34 @@ def _check_archive(handle: IO[bytes], limits: Limits) -> None:
     handle.seek(0)
 
 
+def _first_sheet(reader) -> str:
+    """The archive path of the workbook's first sheet (as openpyxl finds it)."""
+    for _sheet, rel in reader.parser.find_sheets():
+        return rel.target
+    raise ImportFileError(_("The spreadsheet has no sheet. Save it from Excel as .xlsx or .csv."))
+
+
 def _declared_dimension(handle: IO[bytes]) -> tuple[int, int, int, int] | None:
-    """(min column, min row, max column, max row) the first sheet declares, found as openpyxl finds the
-    sheet (the manifest, the workbook and its relations; not the shared strings) and read from the start
-    of its XML; None when it declares none (then only the reading's own limits apply)."""
+    """(min column, min row, max column, max row) the first sheet declares; None when it declares none
+    (then only the reading's own limits apply). Found as openpyxl finds the sheet (the manifest, the
+    workbook and its relations; not the shared strings) and read from the start of the sheet's XML up
+    to its data only (openpyxl's own read_dimension reads a sheet without one to its end)."""
     from openpyxl.reader.excel import ExcelReader
-    from openpyxl.worksheet._read_only import read_dimension
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
 
     reader = ExcelReader(handle, read_only=True)
     try:
         reader.read_manifest()
         reader.read_workbook()
-        for _sheet, rel in reader.parser.find_sheets():
-            with reader.archive.open(rel.target) as source:
-                dimension = read_dimension(source)
-            return tuple(dimension) if dimension and None not in dimension else None
+        with reader.archive.open(_first_sheet(reader)) as source:
+            for _event, element in iterparse(source, events=("start",)):
+                if element.tag == f"{{{SHEET_MAIN_NS}}}dimension":
+                    bounds = range_boundaries(element.get("ref", ""))
+                    return None if None in bounds else tuple(bounds)
+                if element.tag == f"{{{SHEET_MAIN_NS}}}sheetData":
+                    return None
         return None
     finally:
         reader.archive.close()
@@ -214,13 +227,8 @@ class _Budget:
         self.started = time.monotonic()
 
     def spend(self, row) -> None:
-        width = len(row)
-        if width > self.limits.max_columns:
-            # Trailing empty cells are not columns (openpyxl pads a row to the sheet's declared width).
-            while width and (row[width - 1] is None or row[width - 1] == ""):
-                width -= 1
-            if width > self.limits.max_columns:
-                raise too_many_columns(self.limits)
+        if len(row) > self.limits.max_columns:
+            raise too_many_columns(self.limits)
         self.cells += max(len(row), 1)  # an empty row costs a cell: a million of them are not free
         if self.cells > self.limits.max_cells:
             raise too_many_cells(self.limits)
@@ -233,31 +241,86 @@ class _Budget:
             raise too_slow(self.limits)
 
 
-def _xlsx_rows(handle: IO[bytes], budget: _Budget) -> Iterator[tuple]:
-    from openpyxl import load_workbook
+class _Timed:
+    """The upload as its readers see it: every read (the zip's, hence every XML parser's, shared
+    strings and styles included) first checks the clock, so the time limit holds inside openpyxl too."""
+
+    def __init__(self, handle: IO[bytes], budget: _Budget):
+        self._handle = handle
+        self._budget = budget
+
+    def read(self, size: int = -1) -> bytes:
+        self._budget.check_time()
+        return self._handle.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+
+def _xlsx_rows(handle: IO[bytes], budget: _Budget) -> Iterator[tuple[int, list]]:
+    """(row number, values) of the first sheet, row by row.
+
+    openpyxl's read-only reader (load_workbook(read_only=True)) reads a sheet that declares no dimension
+    (openpyxl's own write-only files, among others) from start to end before its first row, however
+    long: here the sheet is read by the parser that reader uses, WorkSheetParser, which yields rows as
+    it reads them. The workbook parts around it (manifest, shared strings, workbook, styles for dates)
+    are read as load_workbook reads them."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._reader import WorkSheetParser
 
     try:
         _check_archive(handle, budget.limits)
-        workbook = load_workbook(handle, read_only=True, data_only=True)
+        reader = ExcelReader(_Timed(handle, budget), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        source = reader.archive.open(_first_sheet(reader))
     except ImportFileError:
         raise
-    except Exception as exc:  # openpyxl raises many types for damaged files; none may become a 500
+    except Exception as exc:  # zipfile and openpyxl raise many types for damaged files; none may become a 500
         raise unreadable_xlsx(exc) from exc
-    budget.check_time()
+    workbook = reader.wb
+    parser = WorkSheetParser(
+        source,
+        reader.shared_strings,
+        data_only=True,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = parser.parse()
         while True:
             try:
-                row = next(rows)
+                number, cells = next(rows)
             except StopIteration:
                 return
+            except ImportFileError:
+                raise
             except Exception as exc:  # a damaged sheet part
                 raise unreadable_xlsx(exc) from exc
-            budget.spend(row)
-            yield row
+            width = max((cell["column"] for cell in cells), default=0)
+            if width > budget.limits.max_columns:
+                cells = [c for c in cells if c["value"] is not None and c["value"] != ""]
+                width = max((cell["column"] for cell in cells), default=0)
+                if width > budget.limits.max_columns:
+                    raise too_many_columns(budget.limits)
+            values: list = [None] * width
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            budget.spend(values)
+            yield number, values
     finally:
-        workbook.close()
+        source.close()
+        reader.archive.close()
 
 
 def _csv_encoding(handle: IO[bytes]) -> str:
@@ -278,7 +341,7 @@ def _csv_encoding(handle: IO[bytes]) -> str:
     raise ImportFileError(_("The CSV file's encoding is not UTF-8 or GB18030/GBK. Save it as UTF-8 CSV or XLSX."))
 
 
-def _csv_rows(handle: IO[bytes], budget: _Budget) -> Iterator[list]:
+def _csv_rows(handle: IO[bytes], budget: _Budget) -> Iterator[tuple[int, list]]:
     """The rows of a CSV file, read as a stream through a text wrapper."""
     encoding = _csv_encoding(handle)
     sample = codecs.getincrementaldecoder(encoding)().decode(handle.read(CSV_SAMPLE))
@@ -289,9 +352,11 @@ def _csv_rows(handle: IO[bytes], budget: _Budget) -> Iterator[list]:
         dialect = csv.excel
     wrapper = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
-        for row in csv.reader(wrapper, dialect):
+        for number, row in enumerate(csv.reader(wrapper, dialect), start=1):
+            if len(row) > budget.limits.max_columns:
+                row = row[: max((i + 1 for i, v in enumerate(row) if v.strip()), default=0)]
             budget.spend(row)
-            yield row
+            yield number, row
     except csv.Error as exc:
         raise ImportFileError(
             _("The CSV file cannot be read (%(reason)s). Save it again as UTF-8 CSV or XLSX.") % {"reason": exc}
@@ -301,8 +366,9 @@ def _csv_rows(handle: IO[bytes], budget: _Budget) -> Iterator[list]:
             wrapper.detach()  # the caller's file stays open
 
 
-def read_rows(handle: IO[bytes], filename: str, limits: Limits | None = None) -> Iterator[tuple | list]:
-    """The rows of the upload in `handle` (a seekable binary file), one at a time, within `limits`.
+def read_rows(handle: IO[bytes], filename: str, limits: Limits | None = None) -> Iterator[tuple[int, list]]:
+    """(row number, values) of the upload in `handle` (a seekable binary file), one row at a time,
+    within `limits`; rows that hold nothing may be left out.
 
     The caller counts the data rows (and raises `too_many_rows`); everything else is checked here."""
     limits = limits or Limits.from_settings()
