@@ -2,11 +2,12 @@
 
 Nothing is read whole: an XLSX is first judged by what its zip declares (the unpacked size and the
 compression ratio of every member, EXPOPLAN_IMPORT_MAX_UNPACKED_BYTES / _MAX_COMPRESSION_RATIO) and by
-its first sheet's declared dimension (rows, columns); then openpyxl's read-only reader yields one row
-at a time. A CSV goes through csv.reader over a text wrapper of the file. Either way the reading stops
-at the first limit reached — data rows (EXPOPLAN_IMPORT_MAX_ROWS), columns of a row
-(EXPOPLAN_IMPORT_MAX_COLUMNS), cells read (EXPOPLAN_IMPORT_MAX_CELLS), seconds spent
-(EXPOPLAN_IMPORT_MAX_SECONDS) — with a message naming that limit.
+its first sheet's declared dimension (rows, columns); then the sheet is parsed one row at a time (by
+openpyxl's read-only parser, see _xlsx_rows). A CSV goes through csv.reader over a text wrapper of the
+file. Either way the reading stops at the first limit reached — data rows (EXPOPLAN_IMPORT_MAX_ROWS),
+columns of a row (EXPOPLAN_IMPORT_MAX_COLUMNS), cells read (EXPOPLAN_IMPORT_MAX_CELLS), seconds spent
+(EXPOPLAN_IMPORT_MAX_SECONDS, checked on every read of an XLSX, inside openpyxl too) — with a message
+naming that limit.
 
 `check_upload` makes the cheap checks (the kind of file, the zip's declarations, the declared
 dimension) before an upload is stored; `read_rows` repeats them and reads.
@@ -31,6 +32,7 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 RATIO_CHECKED_FROM = 1024 * 1024  # members unpacking to less are never judged by their ratio
 CHECK_TIME_EVERY = 50  # rows between two looks at the clock
 CSV_SAMPLE = 64 * 1024  # bytes read to tell the CSV dialect
+DECLARED_ROWS_SLACK = 10  # rows a sheet may declare beyond the data rows: the header, a title, blank rows
 
 
 class ImportFileError(Exception):
@@ -210,7 +212,7 @@ def _check_dimension(dimension: tuple[int, int, int, int] | None, limits: Limits
     columns, rows = max_col - min_col + 1, max_row - min_row + 1
     if columns > limits.max_columns:
         raise too_many_columns(limits)
-    if rows > limits.max_rows + 1:  # the header row and the data rows
+    if rows > limits.max_rows + DECLARED_ROWS_SLACK:
         raise too_many_rows(limits)
 
 

@@ -24,6 +24,15 @@ from tests.exhibitions.test_import import ZH_HEADERS, csv_bytes, row, run_jobs, 
 BIG_ROWS = 900_000
 
 
+@pytest.fixture
+def english():
+    """Messages of parse_file called directly in English (the pages get Accept-Language: en)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def big_xlsx(rows: int, *, dimension: bool) -> bytes:
     """An XLSX of the import's headers and `rows` one-cell rows. openpyxl writes the skeleton (headers);
     the sheet's rows are written as XML straight into the zip, which takes seconds instead of minutes.
@@ -153,21 +162,21 @@ def test_a_wide_sheet_is_refused_by_its_declared_columns(client, staff_user, set
     assert "more than 100 columns" in file_errors(response)
 
 
-def test_the_reading_stops_at_the_cells_limit(settings):
+def test_the_reading_stops_at_the_cells_limit(settings, english):
     settings.EXPOPLAN_IMPORT_MAX_CELLS = 1_000
     content = csv_bytes(ZH_HEADERS, [row(f"R{i}", "大展") for i in range(150)])
     with pytest.raises(ImportFileError, match="more than 1,000 cells"):
         parse_file(content, "cells.csv")
 
 
-def test_the_reading_stops_at_the_time_limit(settings):
+def test_the_reading_stops_at_the_time_limit(settings, english):
     settings.EXPOPLAN_IMPORT_MAX_SECONDS = 0.0
     content = xlsx(ZH_HEADERS, [row(f"R{i}", "大展") for i in range(200)])
     with pytest.raises(ImportFileError, match="longer than 0.0 seconds"):
         parse_file(content, "slow.xlsx")
 
 
-def test_a_csv_streams_to_the_row_limit(settings):
+def test_a_csv_streams_to_the_row_limit(settings, english):
     """A CSV of 900,000 rows stops at the row limit, without reading the rest."""
     lines = ["外部编号,展会名称（中文）,批次,城市,展馆,开始日期,结束日期,展览面积（平方米）"]
     lines += [f"R{i},展,market,dalian,hall,2025-01-01,2025-01-02,1" for i in range(BIG_ROWS)]
@@ -178,7 +187,7 @@ def test_a_csv_streams_to_the_row_limit(settings):
     assert time.monotonic() - started < 1
 
 
-def test_rows_at_the_limit_are_read(settings):
+def test_rows_at_the_limit_are_read(settings, english):
     settings.EXPOPLAN_IMPORT_MAX_ROWS = 3
     parsed = parse_file(xlsx(ZH_HEADERS, [row(f"R{i}", "大展") for i in range(3)]), "three.xlsx")
     assert [number for number, _values in parsed.rows] == [2, 3, 4]
