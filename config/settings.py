@@ -268,6 +268,14 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # Upload limits (imports): bigger files are refused with a clear message.
 EXPOPLAN_IMPORT_MAX_BYTES = env.int("EXPOPLAN_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 EXPOPLAN_IMPORT_MAX_ROWS = env.int("EXPOPLAN_IMPORT_MAX_ROWS", default=5000)  # rows per spreadsheet import
+# Reading an upload stops at the first of these (exhibitions/reading.py, SPEC §12): an XLSX whose zip
+# declares more unpacked bytes, or a member compressed more than the ratio, is refused unread; then
+# columns per row, cells read (empty rows count one) and seconds spent reading.
+EXPOPLAN_IMPORT_MAX_UNPACKED_BYTES = env.int("EXPOPLAN_IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+EXPOPLAN_IMPORT_MAX_COMPRESSION_RATIO = env.int("EXPOPLAN_IMPORT_MAX_COMPRESSION_RATIO", default=100)
+EXPOPLAN_IMPORT_MAX_COLUMNS = env.int("EXPOPLAN_IMPORT_MAX_COLUMNS", default=100)
+EXPOPLAN_IMPORT_MAX_CELLS = env.int("EXPOPLAN_IMPORT_MAX_CELLS", default=300_000)
+EXPOPLAN_IMPORT_MAX_SECONDS = env.float("EXPOPLAN_IMPORT_MAX_SECONDS", default=20.0)
 EXPOPLAN_PDF_FONT = env("EXPOPLAN_PDF_FONT", default="")  # CJK font for PDF reports (default: fonts-noto-cjk)
 DATA_UPLOAD_MAX_MEMORY_SIZE = EXPOPLAN_IMPORT_MAX_BYTES + 1024 * 1024
 # Jobs (core/jobs.py): exports of more rows than this run as a job with a progress bar; jobs and their

@@ -68,20 +68,3 @@ def column_for_header(header) -> Column | None:
     if header is None:
         return None
     return HEADER_LOOKUP.get(_norm(header))
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Spreadsheet formula injection guard: text starting with = + - @ (or tab/CR) is prefixed with '."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    """The reverse on import, so an exported file re-imports unchanged."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value

@@ -1,7 +1,8 @@
-"""Export the current filter to CSV (defusedcsv) or XLSX (openpyxl), with the import headers.
+"""Export the current filter to CSV or XLSX (openpyxl), with the import headers.
 
-Text starting with = + - @ is neutralised in both formats (formula injection); the import strips the
-guard again, so an exported file re-imports unchanged.
+Every cell of both formats goes through core.spreadsheets (formula injection: text a spreadsheet would
+read as a formula gets a leading apostrophe); the import strips the guard again, so an exported file
+re-imports unchanged.
 
 Both formats are written row by row in constant memory: the CSV as a stream of byte chunks (served by
 a StreamingHttpResponse, or written to a job's file), the XLSX by openpyxl's write-only workbook (rows
@@ -14,12 +15,12 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from defusedcsv import csv
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from exhibitions.columns import COLUMNS, HEADERS, neutralise
+from core.spreadsheets import csv_writer, xlsx_row
+from exhibitions.columns import COLUMNS, HEADERS
 from exhibitions.models import Exhibition
 
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
@@ -73,7 +74,7 @@ def iter_csv(rows: Iterable[Exhibition], *, progress: Progress | None = None, to
     """The CSV file as byte chunks: UTF-8 with BOM (so Excel opens Chinese text correctly), the header
     row, then ROWS_PER_CHUNK rows per chunk. `progress(rows_done, total)` after every row."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)  # defusedcsv escapes cells starting with = + - @
+    writer = csv_writer(buffer)  # every cell neutralised
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
     done = 0
@@ -102,12 +103,12 @@ def write_xlsx(
     for index, header in enumerate(HEADERS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) + 4)
     sheet.freeze_panes = "A2"
-    # Every string cell is written as text: neutralise() leaves none starting with "=", which openpyxl
+    # Every string cell is written as text: xlsx_row() leaves none starting with "=", which openpyxl
     # would otherwise store as a formula.
-    sheet.append(HEADERS)
+    sheet.append(xlsx_row(HEADERS))
     done = 0
     for exhibition in rows:
-        sheet.append([neutralise(v) for v in row_values(exhibition)])
+        sheet.append(xlsx_row(row_values(exhibition)))
         done += 1
         if progress is not None:
             progress(done, total)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,9 +24,11 @@ from django.utils.translation import gettext as _
 
 from core.i18n import prefers_chinese
 from core.roles import CHANGE
-from exhibitions.columns import BY_KEY, Column, column_for_header, unneutralise
+from core.spreadsheets import unneutralise
+from exhibitions.columns import BY_KEY, Column, column_for_header
 from exhibitions.forms import ExhibitionForm
 from exhibitions.models import Batch, Brand, Exhibition, Organizer
+from exhibitions.reading import ImportFileError, Limits, read_rows, too_many_rows
 from exhibitions.services import (
     EDITABLE_FIELDS,
     OUT_OF_SCOPE,
@@ -40,10 +42,6 @@ from venues.models import City, Venue
 
 REQUIRED_KEYS = ("batch", "city", "start_date", "end_date", "gross_area_m2")
 PROGRESS_EVERY = 100  # rows between two calls of run_import's progress callback
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (wrong type, encoding, missing columns, too big)."""
 
 
 @dataclass
@@ -85,94 +83,27 @@ class ImportResult:
 # --- reading files -------------------------------------------------------------------------------
 
 
-def _decode_csv(content: bytes) -> str:
-    if b"\x00" in content[:4096]:
-        raise ImportFileError(_("The file is not a CSV text file. Upload an XLSX or CSV spreadsheet."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("The CSV file's encoding is not UTF-8 or GB18030/GBK. Save it as UTF-8 CSV or XLSX."))
+def _empty(row) -> bool:
+    return all(v is None or str(v).strip() == "" for v in row)
 
 
-def _csv_rows(content: bytes) -> list[list]:
-    import csv
-
-    text = _decode_csv(content)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+def parse_file(content: bytes | IO[bytes], filename: str, limits: Limits | None = None) -> ParsedFile:
+    """The upload's header and data rows, read as a stream within `limits` (exhibitions/reading.py):
+    the reading stops at the first limit reached, ImportFileError naming it."""
+    limits = limits or Limits.from_settings()
+    handle = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    with closing(read_rows(handle, filename, limits)) as raw_rows:  # finished while `handle` is open
+        return _parse_rows(raw_rows, limits)
 
 
-def _check_zip_size(content: bytes) -> None:
-    """Refuse decompression bombs: the unpacked workbook may be at most 50× the upload limit."""
-    from django.conf import settings
-
-    limit = settings.EXPOPLAN_IMPORT_MAX_BYTES * 50
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportFileError(
-            _("The file is not a readable XLSX spreadsheet (%(reason)s). Save it from Excel as .xlsx or .csv.")
-            % {"reason": exc.__class__.__name__}
-        ) from exc
-    if unpacked > limit:
-        raise ImportFileError(_("The spreadsheet is too large when unpacked. Split it into smaller files."))
-
-
-def _xlsx_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    _check_zip_size(content)
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportFileError(
-            _("The file is not a readable XLSX spreadsheet (%(reason)s). Save it from Excel as .xlsx or .csv.")
-            % {"reason": exc.__class__.__name__}
-        ) from exc
-    except Exception as exc:  # openpyxl raises many types for damaged files; none may become a 500
-        raise ImportFileError(
-            _("The file is not a readable XLSX spreadsheet (%(reason)s). Save it from Excel as .xlsx or .csv.")
-            % {"reason": exc.__class__.__name__}
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def parse_file(content: bytes, filename: str) -> ParsedFile:
-    name = (filename or "").lower()
-    is_zip = content[:4] == b"PK\x03\x04"
-    if name.endswith((".xlsx", ".xlsm")) or is_zip:
-        if not is_zip:
-            raise ImportFileError(
-                _("The file is named .xlsx but is not an XLSX spreadsheet. Save it from Excel as .xlsx or .csv.")
-            )
-        raw_rows = _xlsx_rows(content)
-    elif name.endswith(".xls") or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(_("Old Excel files (.xls) are not supported. Save the file as .xlsx or .csv."))
-    elif name.endswith((".csv", ".txt")) or not name:
-        raw_rows = _csv_rows(content)
-    else:
-        raise ImportFileError(_("Upload an XLSX or CSV spreadsheet (.xlsx or .csv)."))
-
-    def empty(row) -> bool:
-        return all(v is None or str(v).strip() == "" for v in row)
-
-    index = 0
-    while index < len(raw_rows) and empty(raw_rows[index]):
-        index += 1
-    if index >= len(raw_rows):
+def _parse_rows(raw_rows: Iterator[tuple[int, list]], limits: Limits) -> ParsedFile:
+    header_row = None
+    for _number, raw in raw_rows:
+        if not _empty(raw):
+            header_row = raw
+            break
+    if header_row is None:
         raise ImportFileError(_("The file is empty: the first row must hold the column headers."))
-    header_row = raw_rows[index]
     columns: list[Column | None] = []
     ignored: list[str] = []
     seen: set[str] = set()
@@ -193,22 +124,17 @@ def parse_file(content: bytes, filename: str) -> ParsedFile:
             _("Missing column(s): %(columns)s. Download the template to see the expected headers.")
             % {"columns": ", ".join(c.header for c in missing)}
         )
-    from django.conf import settings
-
-    max_rows = getattr(settings, "EXPOPLAN_IMPORT_MAX_ROWS", 5000)
     rows = []
-    for number, raw in enumerate(raw_rows[index + 1 :], start=index + 2):
-        if empty(raw):
+    for number, raw in raw_rows:
+        if _empty(raw):
             continue
+        if len(rows) >= limits.max_rows:
+            raise too_many_rows(limits)
         values = {}
         for column, value in zip(columns, raw, strict=False):
             if column is not None:
                 values[column.key] = value
         rows.append((number, values))
-        if len(rows) > max_rows:
-            raise ImportFileError(
-                _("The file has more than %(max)s data rows. Split it into smaller files.") % {"max": max_rows}
-            )
     return ParsedFile(columns=[c for c in columns if c is not None], rows=rows, ignored_headers=ignored)
 
 

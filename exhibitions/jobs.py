@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.jobs import JobError, Progress, job_create
+from core.audit import Action, Outcome, client_address, record
+from core.jobs import JobError, Progress, job_create, job_delete_files
 from core.models import Job
 from exhibitions import exporting, importing
 from exhibitions.selectors import exhibition_list
@@ -92,11 +93,10 @@ def _run_import(
     choices made when it was uploaded (capacity confirmation, file name)."""
     if not upload.input_file or not upload.input_file.storage.exists(upload.input_file.name):
         raise JobError(_("This import preview has expired. Upload the file again."))
-    with upload.input_file.open("rb") as handle:
-        content = handle.read()
     filename = upload.params.get("filename", "")
     try:
-        parsed = importing.parse_file(content, filename)
+        with upload.input_file.open("rb") as handle:  # read as a stream, within the import's limits
+            parsed = importing.parse_file(handle, filename)
     except importing.ImportFileError as error:
         raise JobError(str(error), result={"file_error": True}) from error
     progress(0, len(parsed.rows))
@@ -115,16 +115,57 @@ def _run_import(
 # --- work functions ---------------------------------------------------------------------------------
 
 
+def _drop_input(job: Job) -> None:
+    """The job's upload (and its folder) removed: nothing of a file that will not be imported is kept."""
+    job_delete_files(job)
+    job.input_file = ""
+
+
+class _Origin:
+    """The request that started a job, as core.audit.record reads one: the worker writes the job's
+    audit event with the address and user agent of the upload, not its own."""
+
+    def __init__(self, job: Job):
+        origin = job.params.get("origin") or {}
+        self.user = job.created_by
+        self.META = {"REMOTE_ADDR": origin.get("address") or "", "HTTP_USER_AGENT": origin.get("user_agent", "")}
+
+
+def origin_of(request) -> dict[str, str]:
+    """What _Origin needs of the request starting a job (kept in the job's params)."""
+    return {"address": client_address(request) or "", "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
+
+
+def _audit_import(job: Job, *, step: str, outcome: str, detail: dict[str, Any]) -> None:
+    record(
+        Action.IMPORT,
+        request=_Origin(job),
+        obj=job,
+        outcome=outcome,
+        detail={"step": step, "file": job.params.get("filename", ""), **detail},
+    )
+
+
 def import_preview(*, job: Job, progress: Progress) -> dict[str, Any]:
     """Read the uploaded file and check every row (a dry run: nothing is written). The upload is kept
     only when it may be imported (no problems, some rows)."""
     try:
         parsed, result = _run_import(job, job, progress=progress, dry_run=True)
+    except JobError as error:
+        _drop_input(job)
+        _audit_import(job, step="check", outcome=Outcome.FAILURE, detail={"rows": 0, "errors": 1, "error": str(error)})
+        raise
     except Exception:
-        job.input_file.delete(save=False)
+        _drop_input(job)
         raise
     if not (result.ok and parsed.rows):
-        job.input_file.delete(save=False)
+        _drop_input(job)
+    _audit_import(
+        job,
+        step="check",
+        outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+        detail={"rows": len(parsed.rows), "errors": len(result.errors)},
+    )
     return _summary(result, parsed)
 
 
@@ -141,11 +182,25 @@ def import_commit(*, job: Job, progress: Progress) -> dict[str, Any]:
             dry_run=False,
             expected_versions={int(pk): v for pk, v in (preview.result.get("versions") or {}).items()},
         )
+    except JobError as error:
+        _audit_import(job, step="commit", outcome=Outcome.FAILURE, detail={"rows": 0, "errors": 1, "error": str(error)})
+        raise
     finally:  # a preview is imported once: its file goes either way
         if preview.input_file:
-            preview.input_file.delete(save=False)
+            job_delete_files(preview)
             Job.objects.filter(pk=preview.pk).update(input_file="")
     summary = _summary(result, parsed)
+    _audit_import(
+        job,
+        step="commit",
+        outcome=Outcome.SUCCESS if result.committed else Outcome.FAILURE,
+        detail={
+            "rows": len(parsed.rows),
+            "errors": len(result.errors),
+            "created": result.created if result.committed else 0,
+            "updated": result.updated if result.committed else 0,
+        },
+    )
     if not result.committed:
         count = len(result.errors)
         raise JobError(
@@ -183,18 +238,20 @@ def export(*, job: Job, progress: Progress) -> dict[str, Any]:
 # --- starting jobs ----------------------------------------------------------------------------------
 
 
-def import_preview_start(*, actor: User, upload: File, confirm_over_capacity: bool) -> Job:
+def import_preview_start(
+    *, actor: User, upload: File, confirm_over_capacity: bool, origin: dict[str, str] | None = None
+) -> Job:
     name = upload.name or "upload"
     return job_create(
         actor=actor,
         kind=Job.Kind.IMPORT_PREVIEW,
-        params={"filename": name, "confirm_over_capacity": confirm_over_capacity},
+        params={"filename": name, "confirm_over_capacity": confirm_over_capacity, "origin": origin or {}},
         input_file=upload,
         input_name="upload" + (".xlsx" if name.lower().endswith((".xlsx", ".xlsm")) else ".csv"),
     )
 
 
-def import_confirm(*, actor: User, preview_id: UUID | str) -> Job | None:
+def import_confirm(*, actor: User, preview_id: UUID | str, origin: dict[str, str] | None = None) -> Job | None:
     """Start importing a successful preview of `actor`'s; None when the preview is unknown, not theirs,
     has problems, expired, or was already imported (each preview is imported at most once)."""
     try:
@@ -226,7 +283,11 @@ def import_confirm(*, actor: User, preview_id: UUID | str) -> Job | None:
         commit = job_create(
             actor=actor,
             kind=Job.Kind.IMPORT_COMMIT,
-            params={"preview": str(preview.pk), "filename": preview.params.get("filename", "")},
+            params={
+                "preview": str(preview.pk),
+                "filename": preview.params.get("filename", ""),
+                "origin": origin or {},
+            },
         )
         preview.result = {**preview.result, "imported_by": str(commit.pk)}
         preview.save(update_fields=["result"])

@@ -21,6 +21,8 @@ from django.db.models import Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import bidi_errors
+
 
 def _n(value: int) -> str:
     return number_format(value, force_grouping=True)
@@ -67,6 +69,8 @@ def exhibition_errors(exhibition, *, ref_owners: Mapping[str, Any] | None = None
 
     if not (exhibition.name_zh or "").strip() and not (exhibition.name_en or "").strip():
         add("name_zh", _("Give the exhibition a Chinese or an English name."), "name_missing")
+    for name, found in bidi_errors(exhibition).items():  # core.i18n: the one check of every name
+        errors.setdefault(name, []).extend(found)
 
     if exhibition.version is not None and exhibition.version < 1:  # set by the services, never by input
         add("version", _("The version must be 1 or more."), "version_not_positive")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
 
+from core.audit import Action, Outcome, record
 from core.forms import bootstrapify
 from core.jobs import job_get
 from core.models import Job
@@ -36,6 +37,7 @@ from exhibitions import jobs as exhibition_jobs
 from exhibitions.forms import BrandForm, DeleteForm, ExhibitionForm, ImportUploadForm, OrganizerForm
 from exhibitions.history import field_changes, related_names
 from exhibitions.models import Brand, Exhibition, Organizer
+from exhibitions.reading import ImportFileError, check_upload
 from exhibitions.selectors import (
     exhibition_count,
     exhibition_get,
@@ -164,11 +166,15 @@ class ExhibitionExportView(WorkspaceMixin, View):
             return HttpResponseBadRequest(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})
         rows = exporting.export_rows(queryset)
         name = f"exhibitions-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{fmt}"
-        if rows.count() > settings.EXPOPLAN_EXPORT_JOB_ROWS:
+        count = rows.count()
+        audit = {"format": fmt, "filter": request.GET.urlencode(), "rows": count, "file": name}
+        if count > settings.EXPOPLAN_EXPORT_JOB_ROWS:
             job = exhibition_jobs.export_start(
                 actor=request.user, fmt=fmt, query=request.GET.urlencode(), filename=name
             )
+            record(Action.EXPORT, request=request, obj=job, detail=audit)
             return redirect("exhibitions:job", pk=job.pk)
+        record(Action.EXPORT, request=request, object_type="exhibitions.exhibition", detail=audit)
         if fmt == "csv":
             response = StreamingHttpResponse(
                 exporting.iter_csv(exporting.iterate(rows)), content_type=exporting.CSV_CONTENT_TYPE
@@ -178,6 +184,7 @@ class ExhibitionExportView(WorkspaceMixin, View):
                 exporting.export_xlsx(exporting.iterate(rows)), content_type=exporting.XLSX_CONTENT_TYPE
             )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        add_never_cache_headers(response)
         return response
 
 
@@ -391,20 +398,40 @@ class ImportView(WorkspaceMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, context, status=400)
         upload = form.cleaned_data["file"]
+        # The cheap checks before anything is stored (the size; the kind of file; for an XLSX what its
+        # zip and first sheet declare): a refused upload leaves no job and no file.
         if upload.size > settings.EXPOPLAN_IMPORT_MAX_BYTES:
-            form.add_error(
-                "file",
-                _("The file is %(size)s bytes; the limit is %(limit)s bytes. Split it into smaller files.")
-                % {"size": f"{upload.size:,}", "limit": f"{settings.EXPOPLAN_IMPORT_MAX_BYTES:,}"},
+            error = _("The file is %(size)s bytes; the limit is %(limit)s bytes. Split it into smaller files.") % {
+                "size": f"{upload.size:,}",
+                "limit": f"{settings.EXPOPLAN_IMPORT_MAX_BYTES:,}",
+            }
+        else:
+            try:
+                check_upload(upload, upload.name)
+                error = None
+            except ImportFileError as refused:
+                error = str(refused)
+        if error is not None:
+            record(
+                Action.IMPORT,
+                request=request,
+                outcome=Outcome.FAILURE,
+                detail={"step": "check", "file": upload.name, "rows": 0, "errors": 1, "error": error},
             )
+            form.add_error("file", error)
             return render(request, self.template_name, context, status=400)
         job = exhibition_jobs.import_preview_start(
-            actor=request.user, upload=upload, confirm_over_capacity=bool(request.POST.get("confirm_over_capacity"))
+            actor=request.user,
+            upload=upload,
+            confirm_over_capacity=bool(request.POST.get("confirm_over_capacity")),
+            origin=exhibition_jobs.origin_of(request),
         )
         return redirect("exhibitions:job", pk=job.pk)
 
     def confirm(self, request):
-        job = exhibition_jobs.import_confirm(actor=request.user, preview_id=request.POST.get("token", ""))
+        job = exhibition_jobs.import_confirm(
+            actor=request.user, preview_id=request.POST.get("token", ""), origin=exhibition_jobs.origin_of(request)
+        )
         if job is None:
             messages.error(request, _("This import preview has expired. Upload the file again."))
             return redirect("exhibitions:import")
@@ -492,6 +519,7 @@ class ImportTemplateView(WorkspaceMixin, View):
         else:
             raise Http404
         response["Content-Disposition"] = f'attachment; filename="expoplan-import-template.{fmt}"'
+        add_never_cache_headers(response)
         return response
 
 

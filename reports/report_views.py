@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.audit import Action, record
 from core.roles import Role, city_of, role_of
 from reports import selectors
 from reports.monthly import monthly_report, report_title
@@ -83,11 +85,19 @@ class MonthlyReportView(DashboardAccessMixin, View):
             raise Http404(_("No such city.")) from None
         report["title"] = report_title(report)
         filename = f"expoplan-report-{year}-{month:02d}-{city_slug or 'province'}-s{report['snapshot'].pk}"
+        if fmt in ("pdf", "xlsx"):
+            record(
+                Action.REPORT_DOWNLOAD,
+                request=request,
+                obj=report["snapshot"],
+                detail={"format": fmt, "year": year, "month": month, "city": city_slug or "", "file": filename},
+            )
         if fmt == "pdf":
             from reports.pdf import report_pdf
 
             response = HttpResponse(report_pdf(report), content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+            add_never_cache_headers(response)
             return response
         if fmt == "xlsx":
             from reports.xlsx import report_xlsx
@@ -97,6 +107,7 @@ class MonthlyReportView(DashboardAccessMixin, View):
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+            add_never_cache_headers(response)
             return response
         query = request.GET.copy()
         query["snapshot"] = str(report["snapshot"].pk)

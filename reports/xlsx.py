@@ -1,5 +1,8 @@
 """The monthly report as an XLSX workbook (openpyxl): one sheet per section, figures as numbers.
 
+Every row goes through core.spreadsheets.xlsx_row: names (of exhibitions, cities, venues, batches) are
+user input, and text a spreadsheet would read as a formula is written as text.
+
 Deterministic for the same snapshot and data: document properties and every zip entry carry the
 snapshot's computed_at instead of the time of writing.
 """
@@ -12,6 +15,8 @@ import zipfile
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.spreadsheets import xlsx_row
 
 
 def _fixed_zip(data: bytes, when) -> bytes:
@@ -49,10 +54,12 @@ def report_xlsx(report: dict) -> bytes:
 
     summary = workbook.active
     summary.title = _("Summary")[:31]
-    summary.append([report["title"]])
+    summary.append(xlsx_row([report["title"]]))
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("Snapshot"), snapshot.pk, _("Computed at"), snapshot.computed_at.isoformat(timespec="seconds")])
-    summary.append([_("Data changed since the snapshot"), _("yes") if report["stale"] else _("no")])
+    summary.append(
+        xlsx_row([_("Snapshot"), snapshot.pk, _("Computed at"), snapshot.computed_at.isoformat(timespec="seconds")])
+    )
+    summary.append(xlsx_row([_("Data changed since the snapshot"), _("yes") if report["stale"] else _("no")]))
     summary.append([])
     header = [
         _("Measure"),
@@ -67,41 +74,45 @@ def report_xlsx(report: dict) -> bytes:
         # xgettext:no-python-format
         _("Growth %"),
     ]
-    summary.append(header)
+    summary.append(xlsx_row(header))
     for cell in summary[summary.max_row]:
         cell.font = bold
     for measure, name in (("exhibitions", _("Exhibitions")), ("gross_area_m2", _("Gross area (m²)"))):
         k = report["kpis"][measure]
         summary.append(
-            [
-                name,
-                k["goal"],
-                k["achieved"],
-                k["percent"],
-                k["committed"],
-                k["pipeline"],
-                k["expected"],
-                k["forecast"],
-                k["previous_achieved"],
-                k["growth"],
-            ]
+            xlsx_row(
+                [
+                    name,
+                    k["goal"],
+                    k["achieved"],
+                    k["percent"],
+                    k["committed"],
+                    k["pipeline"],
+                    k["expected"],
+                    k["forecast"],
+                    k["previous_achieved"],
+                    k["growth"],
+                ]
+            )
         )
     summary.append([])
     summary.append(
-        [
-            _("Forecast formula"),
-            report["rules"].get("forecast_formula", ""),
-            report["rules"].get("forecast_conversion_rate"),
-        ]
+        xlsx_row(
+            [
+                _("Forecast formula"),
+                report["rules"].get("forecast_formula", ""),
+                report["rules"].get("forecast_conversion_rate"),
+            ]
+        )
     )
 
     def sheet(title: str, headings: list, rows: list) -> None:
         ws = workbook.create_sheet(title[:31])
-        ws.append(headings)
+        ws.append(xlsx_row(headings))
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(row)
+            ws.append(xlsx_row(row))
 
     sheet(
         _("Cities"),

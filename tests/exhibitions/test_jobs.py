@@ -14,7 +14,15 @@ from core.models import Job
 from exhibitions import exporting
 from exhibitions.columns import HEADERS
 from exhibitions.models import Exhibition
-from tests.exhibitions.test_import import ZH_HEADERS, confirm, row, upload, venue, xlsx  # noqa: F401 (fixture)
+from tests.exhibitions.test_import import (  # noqa: F401 (fixture)
+    ZH_HEADERS,
+    confirm,
+    csv_bytes,
+    row,
+    upload,
+    venue,
+    xlsx,
+)
 from tests.factories import ExhibitionFactory, UserFactory, VenueFactory, batch, city
 
 pytestmark = pytest.mark.django_db
@@ -166,12 +174,16 @@ def test_import_through_jobs_from_upload_to_the_list(staff_client, staff_user, v
     assert 'id="import-already"' in again and 'id="confirm-import"' not in again
 
 
-def test_an_upload_that_cannot_be_imported_is_not_kept(staff_client, venue):  # noqa: F811
+def test_an_upload_that_cannot_be_imported_is_not_kept(staff_client, venue, settings):  # noqa: F811
     upload(staff_client, xlsx(ZH_HEADERS, [row("B-1", "坏批次", batch="nope")]), "bad.xlsx")
-    upload(staff_client, b"%PDF-1.4 not a spreadsheet", "report.xlsx")
+    # Not a spreadsheet at all: refused before anything is stored (no job, no file).
+    assert upload(staff_client, b"%PDF-1.4 not a spreadsheet", "report.xlsx").status_code == 400
+    # A spreadsheet the import check cannot read: the check job fails, its upload goes.
+    upload(staff_client, csv_bytes(["名称"], [["甲"]]), "no-columns.csv")
     checks = Job.objects.filter(kind=Job.Kind.IMPORT_PREVIEW)
     assert sorted(checks.values_list("status", flat=True)) == [Job.Status.FAILED, Job.Status.SUCCEEDED]
     assert not any(job.input_file for job in checks)
+    assert not any(path.is_file() for path in (settings.MEDIA_ROOT / "jobs").rglob("*"))
 
 
 def test_a_commit_that_fails_shows_every_row_error(staff_client, venue):  # noqa: F811
