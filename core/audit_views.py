@@ -3,7 +3,7 @@ the filtered rows. Only the audit administrator (AdminRole.AUDITOR) reads them; 
 gets 403 (itself audited, core.views.permission_denied), anonymous visitors the sign-in page.
 
 Rows and filters come from core.audit_filters.AuditEventFilterSet, as in the API. The export streams
-UTF-8 CSV with a BOM (Excel), cells neutralised against formula injection (defusedcsv), and is
+UTF-8 CSV with a BOM (Excel), cells neutralised against formula injection (core.spreadsheets, as every export), and is
 itself recorded as an `audit_exported` event naming the filters and the number of rows.
 """
 
@@ -13,7 +13,6 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
-from defusedcsv import csv
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -26,6 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from core import spreadsheets
 from core.audit import Action, record
 from core.audit_filters import ROLE_CHOICES, AuditEventFilterSet
 from core.models import AuditEvent
@@ -98,7 +98,7 @@ COLUMNS = (
 def iter_csv(events: Iterable[AuditEvent]) -> Iterator[bytes]:
     """The CSV file as byte chunks: UTF-8 with BOM, the header row, then ROWS_PER_CHUNK rows a chunk."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)  # defusedcsv escapes cells starting with = + - @
+    writer = spreadsheets.csv_writer(buffer)  # formula text neutralised
     buffer.write("\ufeff")
     writer.writerow([capfirst(str(header)) for header, _value in COLUMNS])
     done = 0
@@ -132,5 +132,4 @@ class AuditExportView(AuditorMixin, View):
             iter_csv(rows.iterator(chunk_size=CHUNK_SIZE)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-        response["Cache-Control"] = "no-store"
         return response

@@ -100,7 +100,7 @@ CASES = [
     # -- dashboards: every business role reads (not the three administrators); city officials land on their own city and only see that city's page
     # the system administrator lands on the admin; the security and audit administrators on their own pages
     # once installed ("security", "audit": 403 until then, reports.views.ADMIN_HOMES)
-    Case("reports:home", page(city_official=302, api_client=200, sysadmin=302, secadmin=302)),
+    Case("reports:home", page(city_official=302, api_client=200, sysadmin=302, secadmin=302, auditor=302)),
     Case("reports:province", page(api_client=200), query={"year": YEAR}),
     Case("reports:city", page(api_client=200), kwargs={"city_slug": "dalian"}, label="own city"),
     Case("reports:city", page(city_official=403, api_client=200), kwargs={"city_slug": "shenyang"}, label="other"),
