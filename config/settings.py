@@ -186,7 +186,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["core.api.plumbing.ApiUserRateThrottle"],
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # interactive docs: /api/docs/
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # JSON bodies only; others 415
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],  # JSON bodies only (bounded); others 415
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
