@@ -210,7 +210,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # SPEC §5: anonymous sees nothing
+    "SERVE_PERMISSIONS": ["core.api.plumbing.HasAnyRole"],  # SPEC §5: any role; anonymous 401, no role 403
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ExhibitionStatusEnum": "exhibitions.models.Exhibition.Status",
