@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.roles import Role, city_of, role_of
+from core.roles import VIEW, Role, city_of, role_of
 from reports import selectors
 from reports.monthly import monthly_report, report_title
 from reports.views import DashboardAccessMixin, _parse_int
@@ -40,7 +40,7 @@ class ReportIndexView(DashboardAccessMixin, View):
         except ValueError as error:
             return HttpResponseBadRequest(str(error))
         own = city_of(request.user) if role_of(request.user) == Role.CITY_OFFICIAL else None
-        cities = [own] if own else list(City.objects.order_by("pk"))
+        cities = [own] if own else list(City.objects.for_user(request.user, VIEW).order_by("pk"))
         return render(
             request,
             "reports/index.html",
