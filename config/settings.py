@@ -173,18 +173,24 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Cache: Redis when REDIS_URL is set, else process-local memory.
+# The cache fails open (SPEC §12): with Redis unreachable every cache call answers a miss (get → default,
+# set/add/delete → nothing) instead of raising, so the throttle lets requests through, cached sessions
+# fall back to the database and cached fragments are rendered afresh. Each ignored error is logged by
+# django-redis on DJANGO_REDIS_LOGGER; core.cache.OutageLogFilter keeps that to one WARNING a minute.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            # An unreachable Redis must not hang a request.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            # An unreachable Redis must not hang a request (seconds), nor fail it.
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "expoplan.cache"
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process (eagerly).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -220,7 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["core.api.plumbing.ApiUserRateThrottle"],
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # interactive docs: /api/docs/
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # JSON bodies only; others 415
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],  # JSON bodies only (bounded); others 415
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
@@ -244,7 +250,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # SPEC §5: anonymous sees nothing
+    "SERVE_PERMISSIONS": ["core.api.plumbing.HasAnyRole"],  # SPEC §5: any role; anonymous 401, no role 403
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ExhibitionStatusEnum": "exhibitions.models.Exhibition.Status",
@@ -363,5 +369,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"cache_outage": {"()": "core.cache.OutageLogFilter"}},  # one WARNING a minute (core/cache.py)
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "expoplan.cache": {"filters": ["cache_outage"]}},
 }

@@ -91,14 +91,31 @@ class ExhibitionQuerySet(models.QuerySet):
         role = role_of(user)
         if role is None:
             return self.none()
-        if action == VIEW or role == Role.STAFF:
+        if role == Role.STAFF:
             return self
+        if action == VIEW:
+            # Every city's rows, as far as other cities may see them; a city official also their own city's.
+            if role == Role.CITY_OFFICIAL and (city := city_of(user)) is not None:
+                return self.filter(city=city) | self.visible_to_other_cities()
+            return self.visible_to_other_cities()
         if role == Role.CITY_OFFICIAL:
             city = city_of(user)
             if city is None:
                 return self.none()
             return self.filter(city=city, status=Exhibition.Status.PLANNED)
         return self.none()
+
+    def visible_to_other_cities(self) -> "ExhibitionQuerySet":
+        """The rows readable beyond their own city: by city officials of other cities and by API clients
+        (SPEC §5). Staff read every row; a city official also reads every row of their own city.
+
+        Today every row: there is no review state yet. The reporting chain (SPEC §9) adds `review_state`
+        (draft, submitted, approved, returned); exhibitions in draft, submitted or returned are then
+        invisible outside their city, and this becomes the one place that says so:
+        `return self.filter(review_state=Exhibition.ReviewState.APPROVED)`.
+        Every read (pages, API, exports, reports, drill-downs) gets rows through `for_user`, hence here.
+        """
+        return self
 
     def in_year(self, year: int) -> "ExhibitionQuerySet":
         """Events whose start date (a local Asia/Shanghai date) falls in `year`."""

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from core.roles import VIEW
 from reports import selectors
 from reports.drilldown import drilldown_url
 from targets.selectors import progress_get, snapshot_get
@@ -17,8 +18,9 @@ def monthly_report(*, user, year: int, month: int, city_slug: str | None, snapsh
 
     snapshot = snapshot_get(year=year, snapshot_id=snapshot_id)
     progress = progress_get(year=year, city_slug=city_slug, snapshot=snapshot)
-    cities = {c.slug: c for c in City.objects.all()}
-    batches = {b.code: b for b in Batch.objects.all()}
+    # Figures: aggregates of the snapshot; rows: through the scoping rule (counted_rows → for_user).
+    cities = {c.slug: c for c in City.objects.for_user(user, VIEW)}
+    batches = {b.code: b for b in Batch.objects.for_user(user, VIEW)}
     context = selectors.dashboard_context(progress=progress, payload=snapshot.payload, cities=cities, batches=batches)
     month_row = next(r for r in context["months"] if r["month"] == month)
     rows, params = selectors.counted_rows(user=user, year=year, month=month, city=city_slug)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.audit import Action, record
-from core.roles import Role, city_of, role_of
+from core.roles import VIEW, Role, city_of, role_of
 from reports import selectors
 from reports.monthly import monthly_report, report_title
 from reports.views import DashboardAccessMixin, _parse_int
@@ -42,7 +42,7 @@ class ReportIndexView(DashboardAccessMixin, View):
         except ValueError as error:
             return HttpResponseBadRequest(str(error))
         own = city_of(request.user) if role_of(request.user) == Role.CITY_OFFICIAL else None
-        cities = [own] if own else list(City.objects.order_by("pk"))
+        cities = [own] if own else list(City.objects.for_user(request.user, VIEW).order_by("pk"))
         return render(
             request,
             "reports/index.html",

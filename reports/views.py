@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.roles import AdminRole, Role, admin_role_of, city_of, role_of
+from core.roles import VIEW, AdminRole, Role, admin_role_of, city_of, role_of
 from reports import selectors
 from targets.selectors import progress_get, snapshot_get, snapshot_head
 
@@ -41,15 +41,6 @@ def _parse_int(request: HttpRequest, name: str, default: int | None, low: int, h
             _("%(field)s must be between %(low)s and %(high)s.") % {"field": name, "low": low, "high": high}
         )
     return value
-
-
-def _check_city_access(user, city_slug: str | None) -> None:
-    """City officials see the province overview and only their own city."""
-    if city_slug is None or role_of(user) != Role.CITY_OFFICIAL:
-        return
-    own = city_of(user)
-    if own is None or own.slug != city_slug:
-        raise PermissionDenied(_("You may only open your own city's dashboard."))
 
 
 class DashboardAccessMixin:
@@ -76,6 +67,8 @@ class DashboardFigures:
         from exhibitions.models import Batch
         from venues.models import City
 
+        # Aggregates only (one snapshot scope; per-venue counts), the same for every reader and cached as
+        # such: no exhibition row is read here, so nothing to scope; cities and batches name the figures.
         year, city_slug = self.year, self.city_slug
         snapshot = snapshot_get(year=year, snapshot_id=self.snapshot_id)
         progress = progress_get(year=year, city_slug=city_slug, snapshot=snapshot)
@@ -116,14 +109,15 @@ class DashboardView(DashboardAccessMixin, View):
     def get(self, request: HttpRequest, city_slug: str | None = None) -> HttpResponse:
         from venues.models import City
 
-        _check_city_access(request.user, city_slug)
+        # Dashboards are aggregates: every business role reads the province's and every city's (SPEC §5),
+        # read-only except staff's recompute; a city official lands on their own (HomeView).
         try:
             year = _parse_int(request, "year", selectors.current_year(), 2000, 2100)
         except ValueError as error:
             return HttpResponseBadRequest(str(error))
         city = None
         if city_slug is not None:
-            city = City.objects.filter(slug=city_slug).first()
+            city = City.objects.for_user(request.user, VIEW).filter(slug=city_slug).first()
             if city is None:
                 raise Http404(_("No such city."))
         head = snapshot_head(year=year)
@@ -131,6 +125,7 @@ class DashboardView(DashboardAccessMixin, View):
             snapshot_get(year=year)
             head = snapshot_head(year=year)
         role = role_of(request.user)
+        own_city = city_of(request.user) if role == Role.CITY_OFFICIAL else None
         context = {
             "figures": DashboardFigures(year=year, city_slug=city_slug, snapshot_id=head["id"]),
             "year": year,
@@ -139,8 +134,10 @@ class DashboardView(DashboardAccessMixin, View):
             "snapshot": head,
             "stale": head["stale"],
             "can_recompute": role == Role.STAFF,
-            "can_report": role == Role.STAFF or (role == Role.CITY_OFFICIAL and city is not None),
-            "own_city": city_of(request.user) if role == Role.CITY_OFFICIAL else None,
+            # The monthly report of this scope (reports.report_views.check_report_access): staff any,
+            # a city official their own city's.
+            "can_report": role == Role.STAFF or (own_city is not None and city == own_city),
+            "own_city": own_city,
             "years": range(year - 2, year + 2),
         }
         return render(request, self.template_name, context)

@@ -204,8 +204,10 @@ def _enqueue(year: int) -> None:
         if cache.get(BROKER_DOWN_KEY):
             logger.warning("progress %s: broker recently unreachable; the periodic run will catch up", year)
             return
-        if not cache.add(key, timezone.now().isoformat(), timeout=countdown + 300):
-            return  # a recompute is already scheduled and will see this change
+        # True: this call schedules; False: a recompute is already scheduled and will see this change;
+        # None: the cache is unreachable (it fails open, settings CACHES): publish without debounce.
+        if cache.add(key, timezone.now().isoformat(), timeout=countdown + 300) is False:
+            return
     except Exception:  # Redis (cache and broker) down: back off in this process too
         logger.warning("progress %s: cache unreachable; publishing without debounce", year, exc_info=True)
     try:

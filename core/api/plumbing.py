@@ -24,7 +24,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import UserRateThrottle
 
-from core.roles import ADD, CHANGE, DELETE, VIEW, role_of
+from core.roles import ADD, CHANGE, DELETE, VIEW, any_role_of, role_of
 
 METHOD_ACTIONS = {"POST": ADD, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": DELETE}
 
@@ -56,6 +56,17 @@ class ScopedPermission(permissions.BasePermission):
         if action == VIEW:
             return True
         return view.scoped_queryset(action).filter(pk=obj.pk).exists()
+
+
+class HasAnyRole(permissions.BasePermission):
+    """Signed in with any role: a business role or one of the three administrators (SPECTACULAR_SETTINGS
+    SERVE_PERMISSIONS: the schema and its docs). Anonymous requests answer 401, users without a role 403."""
+
+    message = _("Your account has no role: ask the system administrator for one.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated) and any_role_of(user) is not None
 
 
 class ApiUserRateThrottle(UserRateThrottle):

@@ -6,6 +6,7 @@ tests/test_routes.py fails when a route of the project is in neither this matrix
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from core.audit import Action, record
 from core.roles import VIEW
@@ -196,6 +197,17 @@ def test_signed_in_user_without_role_gets_403(db, dataset):
     client = token_client(UserFactory(username="nobody"))
     assert client.get("/api/v1/exhibitions/").status_code == 403
     assert client.get("/api/v1/progress/?year=2024").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_the_schema_and_docs_need_a_role(db, url, sign_in):
+    nobody = UserFactory(username="nobody")
+    response = token_client(nobody).get(url)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    session = APIClient()
+    sign_in(session, nobody)
+    assert session.get(url).status_code == 403
 
 
 def test_city_official_edit_keeps_row_unchanged_when_refused(clients, dataset):
