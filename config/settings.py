@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "venues",
     "exhibitions",
@@ -55,7 +58,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.two_factor.TwoFactorMiddleware",  # after messages: its redirects say why
+    "core.password_expiry.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -105,6 +111,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "core.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "core.passwords.PasswordReuseValidator"},
 ]
+# Two-factor sign-in (SPEC §12, core/two_factor.py): TOTP with recovery codes for provincial staff and
+# the three administrators; on unless DJANGO_DEBUG is on.
+EXPOPLAN_2FA_REQUIRED = env.bool("EXPOPLAN_2FA_REQUIRED", default=not DEBUG)
+EXPOPLAN_2FA_RECOVERY_CODES = 10  # one-time recovery codes shown at setup and on regeneration
+OTP_TOTP_ISSUER = "ExpoPlan"  # the name authenticator apps show beside the account
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -11,3 +11,4 @@ class CoreConfig(AppConfig):
         from core.signals import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="core.sync_role_permissions")
+        import core.password_expiry  # noqa: F401  (its user_logged_in receiver)

@@ -47,9 +47,10 @@ def user_set_role(
         None if created else UserProfile.objects.filter(user=user).values_list("city__slug", flat=True).first()
     )
     if password:
-        from core.passwords import password_set
+        from core.passwords import password_change_by, password_set
 
         password_set(user=user, password=password)
+        password_change_by(user, request=request, actor=actor)  # audited as the user is saved
     elif created:
         user.set_unusable_password()
     user.is_staff = role in ADMIN_SITE_ROLES
