@@ -42,6 +42,7 @@ def session_password_changed_at(request, user) -> datetime:
 def _remember_at_sign_in(sender, request, user, **kwargs) -> None:
     """Read it at sign-in, while the session is written anyway (connected in core.apps)."""
     if request is not None and hasattr(request, "session"):
+        request.session.pop(SESSION_KEY, None)
         session_password_changed_at(request, user)
 
 

@@ -87,9 +87,7 @@ def secret_text(device: TOTPDevice) -> str:
 def recovery_codes_new(user) -> list[str]:
     """EXPOPLAN_2FA_RECOVERY_CODES new one-time codes; the previous ones stop working. The device stays,
     so a session verified by a recovery code stays verified."""
-    device, _created = StaticDevice.objects.get_or_create(
-        user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
-    )
+    device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _index in range(settings.EXPOPLAN_2FA_RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
@@ -191,9 +189,10 @@ def _check(request, device, code: str, *, purpose: str) -> str:
         reason = "throttled"
         locked_until = (info or {}).get("locked_until")
         seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 1
-        error = _(
-            "Too many wrong codes in a row (%(count)d): wait %(seconds)d seconds before you try again."
-        ) % {"count": (info or {}).get("failure_count", 0), "seconds": seconds}
+        error = _("Too many wrong codes in a row (%(count)d): wait %(seconds)d seconds before you try again.") % {
+            "count": (info or {}).get("failure_count", 0),
+            "seconds": seconds,
+        }
     elif code and device.verify_token(code):
         return ""
     else:
@@ -265,12 +264,7 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and two_factor_required(user)
-            and not is_verified(user)
-            and not is_exempt(request)
-        ):
+        if user.is_authenticated and two_factor_required(user) and not is_verified(user) and not is_exempt(request):
             if is_api(request):
                 if not by_token(request):
                     return api_refusal(
