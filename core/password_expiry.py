@@ -17,12 +17,11 @@ from django.contrib import messages
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.passwords import password_changed_at, password_expired
-from core.two_factor import api_refusal, by_token, is_api, is_exempt
+from core.two_factor import api_refusal, by_token, is_api, is_exempt, page_redirect
 
 SESSION_KEY = "_expoplan_password_changed_at"  # [the session's password hash, ISO time]
 
@@ -67,5 +66,5 @@ class PasswordExpiryMiddleware:
             if is_api(request):
                 return api_refusal("password_expired", message)
             messages.warning(request, message, fail_silently=True)
-            return redirect("password_change")
+            return page_redirect(request, reverse("password_change"))
         return self.get_response(request)

@@ -16,16 +16,18 @@ the wait after each consecutive failure, per device, for every session of the ac
 
 from __future__ import annotations
 
+from base64 import b32encode
 from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -78,8 +80,6 @@ def qr_svg(device: TOTPDevice) -> str:
 
 def secret_text(device: TOTPDevice) -> str:
     """The secret as authenticator apps take it typed in: base32, in groups of four."""
-    from base64 import b32encode
-
     key = b32encode(device.bin_key).decode()
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
@@ -89,7 +89,11 @@ def recovery_codes_new(user) -> list[str]:
     so a session verified by a recovery code stays verified."""
     device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _index in range(settings.EXPOPLAN_2FA_RECOVERY_CODES)]
+    codes: list[str] = []
+    while len(codes) < settings.EXPOPLAN_2FA_RECOVERY_CODES:
+        code = StaticToken.random_token()  # eight base32 letters and digits
+        if not code.isdigit():  # a code of digits only is an authenticator's (two_factor_verify)
+            codes.append(code)
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
 
@@ -249,6 +253,13 @@ def by_token(request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION"))
 
 
+def page_redirect(request, url: str) -> HttpResponse:
+    """A redirect; for an htmx request (a fragment), one that htmx makes the browser follow as a page."""
+    if request.headers.get("HX-Request"):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
 def api_refusal(code: str, message: str) -> JsonResponse:
     from core.api.exceptions import error_body
 
@@ -271,5 +282,5 @@ class TwoFactorMiddleware:
                         "two_factor_required", _("Complete the two-factor sign-in in the browser first.")
                     )
             else:
-                return redirect(two_factor_url(user, request.get_full_path()))
+                return page_redirect(request, two_factor_url(user, request.get_full_path()))
         return self.get_response(request)

@@ -254,3 +254,15 @@ def test_force_login_verifies_as_a_real_verification_does(client, staff_user):
     assert client.get("/exhibitions/").status_code == 200
     staff_user_device().delete()  # the device gone: the session is no longer verified
     assert client.get("/exhibitions/")["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_an_htmx_request_is_sent_to_the_page_whole(client, staff_user):
+    sign_in_with_password(client, "staff")
+    response = client.get("/exhibitions/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/two-factor/?next=%2Fexhibitions%2F"
+
+
+def test_recovery_codes_are_never_digits_only(staff_user):
+    codes = recovery_codes_new(staff_user)
+    assert len(set(codes)) == 10 and not any(code.isdigit() for code in codes)
