@@ -105,18 +105,20 @@ def password_remember(user) -> None:
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
 
-def password_change_by(user, *, request=None, actor=None) -> None:
+def password_change_by(user, *, request=None, actor=None, audit: bool = True, detail: dict | None = None) -> None:
     """Say who sets `user`'s password, and from which request, for the audit event its next save writes
     (password_audit). Code paths with a request call this before saving; without it the event names no
-    actor (a management command)."""
-    user._expoplan_password_change_by = (request, actor)
+    actor (a management command). `audit=False`: the caller audits the change itself (a new account's
+    first password is part of its account_created event)."""
+    user._expoplan_password_change_by = (request, actor, audit, detail)
 
 
 def password_audit(user) -> None:
-    from core import audit
+    from core import audit as audit_log
 
-    request, actor = user.__dict__.pop("_expoplan_password_change_by", (None, None))
-    audit.record(audit.Action.PASSWORD_CHANGED, request=request, user=actor, obj=user)
+    request, actor, audit, detail = user.__dict__.pop("_expoplan_password_change_by", (None, None, True, None))
+    if audit:
+        audit_log.record(audit_log.Action.PASSWORD_CHANGED, request=request, user=actor, obj=user, detail=detail)
 
 
 def password_changed_at(user):

@@ -50,7 +50,8 @@ def user_set_role(
         from core.passwords import password_change_by, password_set
 
         password_set(user=user, password=password)
-        password_change_by(user, request=request, actor=actor)  # audited as the user is saved
+        # Audited as the user is saved; a new account's first password is part of its account_created event.
+        password_change_by(user, request=request, actor=actor, audit=not created)
     elif created:
         user.set_unusable_password()
     user.is_staff = role in ADMIN_SITE_ROLES
