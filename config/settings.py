@@ -60,11 +60,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "core.two_factor.TwoFactorMiddleware",  # after messages: its redirects say why
-    "core.password_expiry.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After the session limits (an ended session signs in again first), before axes (kept last).
+    "core.two_factor.TwoFactorMiddleware",  # the second factor first, then an expired password
+    "core.password_expiry.PasswordExpiryMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

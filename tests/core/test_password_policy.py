@@ -157,7 +157,13 @@ def test_admin_add_user_refuses(admin_client, planner, password, code, message):
         password = "Liaoning-planner-27"
     response = admin_client.post(
         "/admin/auth/user/add/",
-        {"username": username, "usable_password": "true", "password1": password, "password2": password},
+        {
+            "username": username,
+            "role": "staff",
+            "usable_password": "true",
+            "password1": password,
+            "password2": password,
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert code in _admin_errors(response)
