@@ -152,7 +152,8 @@ def request(port: int, path: str, cookies: str = "", method: str = "GET", body: 
 
 
 def sign_in(port: int, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the login form (CSRF included); returns the Cookie header of the session."""
+    """Sign in through the login form (CSRF included), then the second factor where the account needs one
+    (staff: production settings turn EXPOPLAN_2FA_REQUIRED on); returns the Cookie header of the session."""
     response, data = request(port, "/accounts/login/")
     csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', data).group(1).decode()
@@ -168,6 +169,45 @@ def sign_in(port: int, username: str, password: str = PASSWORD) -> str:
     session = re.search(r"sessionid=([^;]+)", ", ".join(response.headers.get_all("Set-Cookie") or []))
     if response.status != 302 or session is None:
         sys.exit(f"sign-in of {username} failed: {response.status}")
+    cookies = f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
+    location = response.getheader("Location") or ""
+    if location.startswith("/accounts/two-factor/"):
+        cookies = second_factor(port, username, location, csrf_cookie, cookies)
+    return cookies
+
+
+def second_factor(port: int, username: str, location: str, csrf_cookie: str, cookies: str) -> str:
+    """The two-factor page the sign-in led to, with a code computed as an authenticator app does
+    (django_otp.oath.TOTP): on the setup page (the first time) from the secret it shows, on the verify page
+    from the account's device. Returns the Cookie header of the verified session (its key changes)."""
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    response, data = request(port, location, cookies=cookies)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', data).group(1).decode()
+    setup = location.startswith("/accounts/two-factor/setup/")
+    if setup:
+        secret = re.search(rb'id="two-factor-secret">([A-Z2-7 ]+)<', data).group(1).decode()
+        totp, last_t = TOTP(b32decode(secret.replace(" ", ""))), -1
+    else:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        totp, last_t = TOTP(device.bin_key, device.step, device.t0, device.digits), device.last_t
+    if totp.t() <= last_t:  # this step's code was used by a sign-in moments ago: the next one's
+        totp.drift = last_t + 1 - totp.t()
+    path = "/accounts/two-factor/setup/" if setup else "/accounts/two-factor/"
+    response, _ = request(
+        port,
+        path,
+        cookies=cookies,
+        method="POST",
+        body=f"csrfmiddlewaretoken={token}&code={totp.token():06d}&next=/",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{port}/"},
+    )
+    session = re.search(r"sessionid=([^;]+)", ", ".join(response.headers.get_all("Set-Cookie") or []))
+    if response.status != (200 if setup else 302) or session is None:
+        sys.exit(f"two-factor sign-in of {username} failed: {response.status}")
     return f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
 
 

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",  # sign-in lockout (SPEC §12, core/lockout.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "venues",
     "exhibitions",
@@ -60,12 +63,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.cache_headers.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.session_limits.SessionLimitMiddleware",  # idle and absolute session limits (SPEC §12)
+    # After the session limits (an ended session signs in again first), before axes (kept last).
+    "core.two_factor.TwoFactorMiddleware",  # the second factor first, then an expired password
+    "core.password_expiry.PasswordExpiryMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout response
 ]
 
@@ -145,6 +152,11 @@ if EXPOPLAN_SESSION_IDLE_MINUTES < 1 or EXPOPLAN_SESSION_MAX_HOURS < 1:
     raise ImproperlyConfigured("EXPOPLAN_SESSION_IDLE_MINUTES and EXPOPLAN_SESSION_MAX_HOURS must be at least 1.")
 SESSION_COOKIE_AGE = EXPOPLAN_SESSION_MAX_HOURS * 3600  # the cookie and the stored session outlive neither limit
 
+# Two-factor sign-in (SPEC §12, core/two_factor.py): TOTP with recovery codes for provincial staff and
+# the three administrators; on unless DJANGO_DEBUG is on.
+EXPOPLAN_2FA_REQUIRED = env.bool("EXPOPLAN_2FA_REQUIRED", default=not DEBUG)
+EXPOPLAN_2FA_RECOVERY_CODES = 10  # one-time recovery codes shown at setup and on regeneration
+OTP_TOTP_ISSUER = "ExpoPlan"  # the name authenticator apps show beside the account
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -207,15 +207,17 @@ class AccountAdmin(DjangoUserAdmin):
             audit.record(audit.Action.ACCOUNT_CHANGED, request=request, obj=obj, detail=detail)
 
     def user_change_password(self, request, id, form_url=""):
-        """Django's "set password" page (the password policy's validators run); a password set or
-        password sign-in turned off here is audited as the account's password change, by the actor."""
+        """Django's "set password" page (the password policy's validators run). A password set here is
+        audited by the password hook (core.passwords.password_audit) like on every path; password sign-in
+        turned off sets no password, so it is audited here, by the actor."""
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             done = request.method == "POST" and response.status_code == 302
             if done and response["Location"] == reverse("admin:auth_user_change", args=[unquote(id)]):
                 user = self.get_object(request, unquote(id))
-                detail = {"usable": user.has_usable_password(), "by_administrator": True}
-                audit.record(audit.Action.PASSWORD_CHANGED, request=request, obj=user, detail=detail)
+                if not user.has_usable_password():
+                    detail = {"usable": False, "by_administrator": True}
+                    audit.record(audit.Action.PASSWORD_CHANGED, request=request, obj=user, detail=detail)
         return response
 
 

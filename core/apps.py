@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        import core.password_expiry  # noqa: F401  (its user_logged_in receiver)
         from core import admin_lockout, auth_events, token_audit
         from core.signals import sync_role_permissions
 

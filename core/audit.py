@@ -19,6 +19,14 @@ Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
 
 
+def current_request():
+    """The request this thread is answering, if any (simple_history's HistoryRequestMiddleware keeps it):
+    for events raised below the view by model signals (tokens, passwords); a command or task has none."""
+    from simple_history.models import HistoricalRecords
+
+    return getattr(HistoricalRecords.context, "request", None)
+
+
 def client_address(request) -> str | None:
     """The client's address: REMOTE_ADDR, or the address EXPOPLAN_TRUSTED_PROXIES hops in front of it
     added to X-Forwarded-For (0, the default: no proxy is trusted and the header is ignored).

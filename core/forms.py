@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class BootstrapFormMixin:
@@ -52,6 +53,46 @@ class AdminSignInForm(LockoutMessageMixin, AdminAuthenticationForm):
 
 class PasswordChangeBootstrapForm(BootstrapFormMixin, PasswordChangeForm):
     pass
+
+
+def _code_field(**extra) -> forms.CharField:
+    return forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "size": 10}
+        ),
+        **extra,
+    )
+
+
+class TwoFactorCodeForm(BootstrapFormMixin, forms.Form):
+    """A code from the authenticator app: confirming the setup, or changing it (core.two_factor)."""
+
+    code = _code_field()
+
+
+class TwoFactorVerifyForm(BootstrapFormMixin, forms.Form):
+    """The second factor at sign-in: a code from the app, or one of the recovery codes."""
+
+    code = _code_field(required=False)
+    recovery_code = forms.CharField(
+        label=_("Or one of your recovery codes"),
+        max_length=20,
+        required=False,
+        help_text=_("Each recovery code works once."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("recovery_code"):
+            raise forms.ValidationError(_("Enter the code from your authenticator app or a recovery code."))
+        return data
+
+    @property
+    def given(self) -> str:
+        return self.cleaned_data.get("code") or self.cleaned_data.get("recovery_code") or ""
 
 
 def bootstrapify(form) -> None:

@@ -70,9 +70,12 @@ class PasswordReuseValidator:
             raise ValidationError(self.get_help_text(), code="password_reused")
 
     def password_changed(self, password: str, user=None) -> None:
-        """Django calls this after saving a user whose password was set, on every path."""
+        """Django calls this after saving a user whose password was set, on every path (forms, the admin,
+        `add_user`, `changepassword`, `createsuperuser`): the one place the change is remembered and
+        audited, once per change."""
         if user is not None and user.pk is not None:
             password_remember(user)
+            password_audit(user)
 
     def get_help_text(self) -> str:
         return ngettext(
@@ -102,14 +105,33 @@ def password_remember(user) -> None:
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
 
+def password_change_by(user, *, request=None, actor=None, audit: bool = True, detail: dict | None = None) -> None:
+    """Say who sets `user`'s password, and from which request, for the audit event its next save writes
+    (password_audit). Code paths with a request call this before saving; without it the event names the
+    current request's user (core.audit.current_request), or no actor (a management command). `audit=False`: the caller audits the change itself (a new account's
+    first password is part of its account_created event)."""
+    user._expoplan_password_change_by = (request, actor, audit, detail)
+
+
+def password_audit(user) -> None:
+    from core import audit as audit_log
+
+    request, actor, audit, detail = user.__dict__.pop("_expoplan_password_change_by", (None, None, True, None))
+    if request is None:  # a path that did not say (the admin's password page): the current request's user
+        request = audit_log.current_request()
+    if audit:
+        audit_log.record(audit_log.Action.PASSWORD_CHANGED, request=request, user=actor, obj=user, detail=detail)
+
+
 def password_changed_at(user):
     """When the user's current password was set (their join date if it predates the history)."""
     latest = PasswordHistory.objects.filter(user_id=user.pk).values_list("set_at", flat=True).first()
     return latest or user.date_joined
 
 
-def password_expired(user) -> bool:
+def password_expired(user, changed_at=None) -> bool:
+    """Older than EXPOPLAN_PASSWORD_MAX_AGE_DAYS (`changed_at`: password_changed_at(user), if known)."""
     days = settings.EXPOPLAN_PASSWORD_MAX_AGE_DAYS
     if not days or not user.has_usable_password():
         return False
-    return password_changed_at(user) <= timezone.now() - timedelta(days=days)
+    return (changed_at or password_changed_at(user)) <= timezone.now() - timedelta(days=days)

@@ -47,9 +47,11 @@ def user_set_role(
         None if created else UserProfile.objects.filter(user=user).values_list("city__slug", flat=True).first()
     )
     if password:
-        from core.passwords import password_set
+        from core.passwords import password_change_by, password_set
 
         password_set(user=user, password=password)
+        # Audited as the user is saved; a new account's first password is part of its account_created event.
+        password_change_by(user, request=request, actor=actor, audit=not created)
     elif created:
         user.set_unusable_password()
     user.is_staff = role in ADMIN_SITE_ROLES

@@ -13,13 +13,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from rest_framework.authtoken.models import Token, TokenProxy
-from simple_history.models import HistoricalRecords
 
-from core.audit import Action, record
-
-
-def current_request():
-    return getattr(HistoricalRecords.context, "request", None)
+from core.audit import Action, current_request, record
 
 
 def _owner_columns(token: Token) -> dict:

@@ -3,11 +3,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View, defaults
+from django.views.decorators.cache import never_cache
 
+from core import two_factor
 from core.audit import Action, Outcome, record
-from core.forms import PasswordChangeBootstrapForm, SignInForm
+from core.forms import PasswordChangeBootstrapForm, SignInForm, TwoFactorCodeForm, TwoFactorVerifyForm
+from core.passwords import password_change_by
 from core.roles import Role, role_of
 
 
@@ -75,12 +79,148 @@ class WorkspaceMixin(LoginRequiredMixin):
 
 
 class SignInView(auth_views.LoginView):
+    """The password; then, for whom two-factor sign-in is required, its verify or setup page."""
+
     form_class = SignInForm
     redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if two_factor.two_factor_required(self.request.user):
+            return redirect(two_factor.two_factor_url(self.request.user, self.get_success_url()))
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeBootstrapForm
+
+    def form_valid(self, form):
+        password_change_by(form.user, request=self.request)  # audited as the form saves the user
+        return super().form_valid(form)
+
+
+def _next_url(request) -> str:
+    """The page the user asked for before the second factor, if it is one of ours."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return settings.LOGIN_REDIRECT_URL
+
+
+@method_decorator(never_cache, name="dispatch")
+class TwoFactorMixin(LoginRequiredMixin):
+    """The two-factor pages: signed-in users of whom two-factor sign-in is required (403 for others)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not two_factor.two_factor_required(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TwoFactorVerifyView(TwoFactorMixin, View):
+    template_name = "registration/two_factor_verify.html"
+
+    def get(self, request):
+        if two_factor.is_verified(request.user):
+            return redirect(_next_url(request))
+        if two_factor.totp_device(request.user) is None:
+            return redirect(two_factor.two_factor_url(request.user, _next_url(request)))
+        return self.page(TwoFactorVerifyForm())
+
+    def post(self, request):
+        if two_factor.is_verified(request.user):
+            return redirect(_next_url(request))
+        form = TwoFactorVerifyForm(request.POST)
+        if form.is_valid():
+            error = two_factor.two_factor_verify(request, form.given)
+            if not error:
+                return redirect(_next_url(request))
+            form.add_error(None, error)
+        return self.page(form)
+
+    def page(self, form):
+        return render(self.request, self.template_name, {"form": form, "next": _next_url(self.request)})
+
+
+class TwoFactorSetupView(TwoFactorMixin, View):
+    """The QR code and the secret of a new authenticator, confirmed with a code from it; then the
+    recovery codes, shown this once."""
+
+    template_name = "registration/two_factor_setup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and two_factor.totp_device(request.user) is not None:
+            # Set up already: changing it is the manage page's (with a current code).
+            return redirect("two_factor_manage" if two_factor.is_verified(request.user) else "two_factor_verify")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self.page(TwoFactorCodeForm())
+
+    def post(self, request):
+        form = TwoFactorCodeForm(request.POST)
+        if form.is_valid():
+            codes, error = two_factor.two_factor_confirm(request, form.cleaned_data["code"])
+            if codes is not None:
+                return render(
+                    request,
+                    "registration/two_factor_codes.html",
+                    {"codes": codes, "next": _next_url(request), "set_up": True},
+                )
+            form.add_error("code", error)
+        return self.page(form)
+
+    def page(self, form):
+        device = two_factor.setup_device(self.request.user)
+        context = {
+            "form": form,
+            "qr_svg": two_factor.qr_svg(device),
+            "secret": two_factor.secret_text(device),
+            "next": _next_url(self.request),
+        }
+        return render(self.request, self.template_name, context)
+
+
+class TwoFactorManageView(TwoFactorMixin, View):
+    """New recovery codes, or a new authenticator (the current one is removed): each needs a current code."""
+
+    template_name = "registration/two_factor_manage.html"
+
+    def get(self, request):
+        return self.page(TwoFactorCodeForm())
+
+    def post(self, request):
+        from django.contrib import messages
+
+        form = TwoFactorCodeForm(request.POST)
+        action = request.POST.get("action")
+        if action not in ("recovery_codes", "reset"):
+            form.add_error(None, _("Choose what to change."))
+        elif form.is_valid():
+            if action == "recovery_codes":
+                codes, error = two_factor.recovery_codes_regenerate(request, form.cleaned_data["code"])
+                if codes is not None:
+                    return render(request, "registration/two_factor_codes.html", {"codes": codes, "next": "/"})
+            else:
+                error = two_factor.two_factor_reset(request, form.cleaned_data["code"])
+                if not error:
+                    messages.success(request, _("Your authenticator app was removed. Set up the new one now."))
+                    return redirect("two_factor_setup")
+            form.add_error("code", error)
+        return self.page(form)
+
+    def page(self, form):
+        from django_otp.plugins.otp_static.models import StaticToken
+
+        left = StaticToken.objects.filter(device__user=self.request.user).count()
+        return render(self.request, self.template_name, {"form": form, "recovery_codes_left": left})
 
 
 class ReferenceViewMixin(WorkspaceMixin):

@@ -77,3 +77,35 @@ def shot():
         return path
 
     return take
+
+
+def second_factor(page, username: str, check=None) -> None:
+    """After the password form was sent: the real two-factor pages, where the account needs them (staff).
+
+    The first time, the setup page: the secret it shows, typed into an "authenticator" (django_otp.oath.TOTP,
+    as an app computes the code), the code sent, the recovery codes page left by its continue link. Later, the
+    verify page with the current code of the account's authenticator. `check(page, name)`, if given, is called
+    on each of these pages before it is filled in (the accessibility test checks them)."""
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import totp_code
+
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/two-factor/setup/" in page.url:
+        if check:
+            check(page, "two-factor setup")
+        secret = page.inner_text("#two-factor-secret").replace(" ", "")
+        page.fill("#id_code", f"{TOTP(b32decode(secret)).token():06d}")
+        page.click("#two-factor-confirm")
+        page.wait_for_selector("#recovery-codes")
+        if check:
+            check(page, "two-factor recovery codes")
+        page.click("#two-factor-continue")
+    elif "/accounts/two-factor/" in page.url:
+        if check:
+            check(page, "two-factor verify")
+        page.fill("#id_code", totp_code(TOTPDevice.objects.get(user__username=username, confirmed=True)))
+        page.click("#two-factor-verify")

@@ -7,6 +7,7 @@ import pytest
 
 from core.roles import Role
 from core.services import user_set_role
+from tests.browser.conftest import second_factor
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -32,6 +33,7 @@ def sign_in(page, live_server, next_path: str) -> None:
     page.fill("#id_username", "dash-staff")
     page.fill("#id_password", PASSWORD)
     page.click("#sign-in")
+    second_factor(page, "dash-staff")
     page.wait_for_url(f"{live_server.url}{next_path}")
 
 

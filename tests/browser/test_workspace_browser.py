@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from core.roles import Role
 from core.services import user_set_role
 from exhibitions.models import Exhibition
+from tests.browser.conftest import second_factor
 from tests.factories import VenueFactory, city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,6 +28,7 @@ def sign_in(page, live_server, username="browser-staff"):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("#sign-in")
+    second_factor(page, username)
     page.wait_for_url(f"{live_server.url}/exhibitions/")
 
 
@@ -134,6 +136,7 @@ def test_switch_to_english_and_back_and_phone_layout(page, live_server, staff, s
     mobile.fill("#id_username", "browser-staff")
     mobile.fill("#id_password", PASSWORD)
     mobile.click("#sign-in")
+    second_factor(mobile, "browser-staff")
     mobile.goto(f"{live_server.url}/exhibitions/")
     assert mobile.locator(".navbar-toggler").is_visible()
     width = mobile.evaluate("document.documentElement.scrollWidth")

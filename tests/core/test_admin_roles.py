@@ -279,10 +279,18 @@ def test_setting_a_password_runs_the_policy_and_is_audited(client, sysadmin_user
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.PASSWORD_CHANGED).exists()
     response = client.post(url, {"usable_password": "true", "password1": STRONG, "password2": STRONG})
     assert response.status_code == 302
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_CHANGED)  # once: the password hook's
+    assert event.username == "sysadmin" and event.object_id == str(staff_user.pk)
+    sign_in(Client(), staff_user, password=STRONG)
+
+
+def test_turning_password_sign_in_off_is_audited(client, sysadmin_user, staff_user):
+    client.force_login(sysadmin_user)
+    url = reverse("admin:auth_user_password_change", args=[staff_user.pk])
+    assert client.post(url, {"usable_password": "false", "unset-password": "1"}).status_code == 302
     event = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_CHANGED)
     assert event.username == "sysadmin" and event.object_id == str(staff_user.pk)
-    assert event.detail == {"usable": True, "by_administrator": True}
-    sign_in(Client(), staff_user, password=STRONG)
+    assert event.detail == {"usable": False, "by_administrator": True}
 
 
 # --- tokens ------------------------------------------------------------------------------------------

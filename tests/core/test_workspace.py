@@ -5,6 +5,7 @@ import pytest
 from django.utils import translation
 
 from core.templatetags.expoplan import area
+from tests.conftest import complete_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,9 @@ def test_sign_in_sign_out_and_password_change(client, staff_user, password):
         "/accounts/login/?next=/exhibitions/",
         {"username": "staff", "password": password, "next": "/exhibitions/"},
     )
+    # Staff sign in with a second factor (tests/core/test_two_factor.py), then land where they asked.
+    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/?next=%2Fexhibitions%2F"
+    response = complete_two_factor(client, response)
     assert response.status_code == 302 and response["Location"] == "/exhibitions/"
     response = client.post(
         "/accounts/password_change/",

@@ -97,9 +97,32 @@ CASES = [
         "post",
         data={"user": 999_999, "session": "0" * 64},  # no such session: "already ended"
     ),
-    # -- dashboards: every business role reads (not the three administrators); city officials land on their own city and only see that city's page
-    # the system administrator lands on the admin; the security and audit administrators on their own pages
-    # once installed ("security", "audit": 403 until then, reports.views.ADMIN_HOMES)
+    # -- two-factor sign-in (core/two_factor.py): staff and the three administrators, verified when they get
+    # here; city officials and API clients have none. Verified: the verify page sends on, the setup page
+    # (set up already) to the manage page; a wrong current code on the manage page shows the form again.
+    Case("two_factor_verify", page(staff=302, city_official=403, sysadmin=302, secadmin=302, auditor=302)),
+    Case(
+        "two_factor_verify",
+        page(staff=302, city_official=403, sysadmin=302, secadmin=302, auditor=302),
+        "post",
+        data={"code": "123456"},
+    ),
+    Case("two_factor_setup", page(staff=302, city_official=403, sysadmin=302, secadmin=302, auditor=302)),
+    Case(
+        "two_factor_setup",
+        page(staff=302, city_official=403, sysadmin=302, secadmin=302, auditor=302),
+        "post",
+        data={"code": "123456"},
+    ),
+    Case("two_factor_manage", page(city_official=403, sysadmin=200, secadmin=200, auditor=200)),
+    Case(
+        "two_factor_manage",
+        page(city_official=403, sysadmin=200, secadmin=200, auditor=200),
+        "post",
+        data={"code": "not-a-code", "action": "recovery_codes"},
+    ),
+    # -- dashboards: every business role reads every city's (not the three administrators); city officials
+    # land on their own city; the three administrators on their own pages (reports.views.ADMIN_HOMES)
     Case("reports:home", page(city_official=302, api_client=200, sysadmin=302, secadmin=302, auditor=302)),
     Case("reports:province", page(api_client=200), query={"year": YEAR}),
     Case("reports:city", page(api_client=200), kwargs={"city_slug": "dalian"}, label="own city"),

@@ -62,8 +62,10 @@ def test_a_repeated_dashboard_view_reads_the_snapshot_head_only(client, staff_us
     seed_demo_year(year=YEAR, count=2_000, seed=7, as_of=dt.date(YEAR, 6, 30))
     progress_recompute(year=YEAR, as_of=dt.date(YEAR, 6, 30))
     large = _repeat_queries(client, PAGES[0])
-    # The session (from the cache with Redis), the user, their role, the snapshot head: whatever the data.
+    # The session (from the cache with Redis), the user, the device that verified the session's second factor
+    # (django-otp's OTPMiddleware), their role, the snapshot head: whatever the data.
     with_cached_sessions = settings.SESSION_ENGINE == "core.sessions_cached"
-    assert len(small) == len(large) == (3 if with_cached_sessions else 4), large
+    assert len(small) == len(large) == (4 if with_cached_sessions else 5), large
+    assert sum("otp_totp_totpdevice" in sql for sql in large) == 1
     heads = [sql for sql in large if "targets_progresssnapshot" in sql]
     assert len(heads) == 1 and "payload" not in heads[0]
