@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from core import audit
+from core import audit, two_factor
 from core.models import Job
 from core.roles import ADMIN_ROLE_PRIORITY, GROUP_NAMES, ROLE_PRIORITY, AdminRole, AnyRole, Role, parse_role
 from core.roles_display import ROLE_LABELS
@@ -155,7 +155,25 @@ class AccountAdmin(DjangoUserAdmin):
     list_filter = (RoleListFilter, ("profile__city", admin.RelatedOnlyFieldListFilter), "is_active")
     search_fields = ("username", "first_name", "last_name", "email")
     filter_horizontal = ()
-    actions = None  # accounts are deactivated, never deleted (the audit log names them)
+    # Accounts are deactivated, never deleted (the audit log names them): no delete permission, no
+    # delete action. A lost phone: the system administrator resets the account's second factor.
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor sign-in (lost authenticator)"), permissions=["change"])
+    def reset_two_factor(self, request, queryset) -> None:
+        others = list(queryset.exclude(pk=request.user.pk))  # one's own: on the two-factor page, with a code
+        with transaction.atomic():
+            for user in others:
+                two_factor.devices_remove(user)
+                detail = {"change": "reset", "by_administrator": True}
+                audit.record(audit.Action.TWO_FACTOR_CHANGED, request=request, obj=user, detail=detail)
+        self.message_user(
+            request,
+            _(
+                "Two-factor sign-in reset for %(count)s account(s): each sets up a new authenticator at its next sign-in."
+            )
+            % {"count": len(others)},
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("profile__city").prefetch_related("groups")

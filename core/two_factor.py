@@ -136,11 +136,16 @@ def two_factor_reset(request, code: str) -> str:
     error = _check_current(request, code)
     if error:
         return error
-    user = request.user
+    devices_remove(request.user)
+    audit.record(audit.Action.TWO_FACTOR_CHANGED, request=request, obj=request.user, detail={"change": "reset"})
+    return ""
+
+
+def devices_remove(user) -> None:
+    """Remove the user's authenticator and recovery codes: a session verified by them is no longer
+    verified, and the next sign-in sets up a new authenticator."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit.record(audit.Action.TWO_FACTOR_CHANGED, request=request, obj=user, detail={"change": "reset"})
-    return ""
 
 
 def _check_current(request, code: str) -> str:

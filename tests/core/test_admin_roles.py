@@ -374,3 +374,41 @@ def test_the_navigation_shows_each_role_its_own_entries(client, role_users, role
     assert all(link in page for link in shown), role
     assert not any(link in page for link in hidden), role
     assert 'id="sign-out"' in page and f'href="{reverse("password_change")}"' in page
+
+
+# --- a lost authenticator -------------------------------------------------------------------------------
+
+
+def test_the_system_administrator_resets_a_lost_second_factor(client, sysadmin_user, staff_user, sign_in):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    staff = Client()
+    sign_in(staff, staff_user)
+    assert staff.get("/exhibitions/").status_code == 200
+    assert TOTPDevice.objects.filter(user=staff_user).exists()
+    client.force_login(sysadmin_user)
+    changelist = reverse("admin:auth_user_changelist")
+    response = client.post(
+        changelist, {"action": "reset_two_factor", "_selected_action": [staff_user.pk, sysadmin_user.pk]}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=staff_user).exists()
+    assert not StaticDevice.objects.filter(user=staff_user).exists()
+    assert TOTPDevice.objects.filter(user=sysadmin_user).exists()  # not one's own
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TWO_FACTOR_CHANGED)
+    assert (event.username, event.object_id) == ("sysadmin", str(staff_user.pk))
+    assert event.detail == {"change": "reset", "by_administrator": True}
+    # the staff member's session is no longer verified: the next page is the setup of a new authenticator
+    assert staff.get("/exhibitions/")["Location"].startswith(reverse("two_factor_setup"))
+
+
+def test_only_the_system_administrator_resets_a_second_factor(client, staff_user, secadmin_user):
+    client.force_login(secadmin_user)
+    response = client.post(
+        reverse("admin:auth_user_changelist"), {"action": "reset_two_factor", "_selected_action": [staff_user.pk]}
+    )
+    assert response.status_code == 403
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice.objects.filter(user=staff_user).exists()
