@@ -79,11 +79,11 @@ def test_sign_out(browser, staff_user, password):
     assert AuditEvent.objects.filter(action=Action.SIGN_OUT).count() == 1
 
 
-def test_unlocked(browser, staff_user, secadmin_user, password):
+def test_unlocked(browser, staff_user, secadmin_user, request):
     for _ in range(5):
         sign_in(browser, "staff", "wrong-password")
     admin = Client(REMOTE_ADDR="192.0.2.10", HTTP_USER_AGENT=AGENT)
-    assert sign_in(admin, "secadmin", password).status_code == 302
+    request.getfixturevalue("sign_in")(admin, secadmin_user)  # the password and the second factor
     assert admin.post(reverse("security_unlock"), {"username": "staff"}).status_code == 302
     event = only(Action.UNLOCKED)
     assert (event.username, event.role, event.address, event.user_agent) == (

@@ -70,15 +70,15 @@ def test_the_policy_in_force(secadmin, settings):
         "Password maximum age (days)": "90",
         "Session idle limit (minutes)": "30",
         "Session absolute limit (hours)": "12",
-        "Two-factor sign-in required": "No",
+        "Two-factor sign-in required": "Yes",  # the default with DEBUG off
         "Audit log kept at least (days)": "180",
     }
     for label, value in expected.items():
         assert re.search(rf'<th scope="row"[^>]*>{re.escape(label)}</th><td>{value}</td>', policy), label
-    settings.EXPOPLAN_2FA_REQUIRED = True
+    settings.EXPOPLAN_2FA_REQUIRED = False
     settings.EXPOPLAN_PASSWORD_MAX_AGE_DAYS = 0
     policy = table(secadmin.get(URL, **EN).content.decode(), "policy")
-    assert "<td>never expires</td>" in policy and "Two-factor sign-in required</th><td>Yes</td>" in policy
+    assert "<td>never expires</td>" in policy and "Two-factor sign-in required</th><td>No</td>" in policy
 
 
 def test_locked_accounts_and_addresses_are_listed(secadmin):
