@@ -218,56 +218,87 @@ def test_an_own_export_without_a_declared_dimension_reimports(settings):
 # --- /healthz keeps answering while two such uploads are read -------------------------------------
 
 
+PROBES = 15  # /healthz probes taken while the big uploads are in flight
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_answers_while_two_big_uploads_are_read(live_server, client, staff_user, settings, big_files):
+    """Two threads post the 900k-row files (with and without a dimension) again and again while
+    /healthz is probed; every probe must fall within an upload being sent and read (so the probes
+    really compete with the reading). On a loaded 2-core machine a single probe may wait for the
+    reading threads now and then: the bound is on the median (the usual answer) and a generous
+    maximum (no probe waits for a whole reading, which takes seconds unbounded)."""
+    import statistics
+
     import httpx
 
     client.force_login(staff_user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     base = live_server.url
+    stop = threading.Event()
+    posting = {name: threading.Event() for name in ("declared.xlsx", "undeclared.xlsx")}
 
-    def upload(name: str, content: bytes, results: list) -> None:
+    def upload(name: str, content: bytes, results: list, *, repeat: bool = False) -> None:
         with httpx.Client(base_url=base, cookies={settings.SESSION_COOKIE_NAME: cookie}, timeout=30) as http:
             page = http.get("/exhibitions/import/")
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-            started = time.monotonic()
-            response = http.post(
-                "/exhibitions/import/",
-                data={"csrfmiddlewaretoken": token},
-                files={"file": (name, content, "application/octet-stream")},
-                headers={"Referer": base + "/exhibitions/import/", "Accept-Language": "en"},
-                follow_redirects=True,
-            )
-            results.append((name, response.status_code, time.monotonic() - started, response.text))
+            while True:
+                if name in posting:
+                    posting[name].set()
+                started = time.monotonic()
+                response = http.post(
+                    "/exhibitions/import/",
+                    data={"csrfmiddlewaretoken": token},
+                    files={"file": (name, content, "application/octet-stream")},
+                    headers={"Referer": base + "/exhibitions/import/", "Accept-Language": "en"},
+                    follow_redirects=True,
+                )
+                finished = time.monotonic()
+                results.append((name, response.status_code, started, finished, response.text))
+                if not repeat or stop.is_set():
+                    return
 
     # Warm-up: the pages' first rendering (templates compiled, modules imported) is not what is measured.
     warm: list = []
     upload("warm.xlsx", xlsx(ZH_HEADERS + [f"x{i}" for i in range(200)], []), warm)
     upload("warm.csv", csv_bytes(["名称"], [["甲"]]), warm)
-    assert [status for _n, status, _s, _t in warm] == [400, 200]
+    assert [status for _n, status, _s, _f, _t in warm] == [400, 200]
 
     results: list = []
     threads = [
-        threading.Thread(target=upload, args=(name, big_files[name], results))
-        for name in ("declared.xlsx", "undeclared.xlsx")
+        threading.Thread(target=upload, args=(name, big_files[name], results), kwargs={"repeat": True})
+        for name in posting
     ]
-    latencies = []
+    probes = []  # (started, finished) of each /healthz probe
     with httpx.Client(base_url=base, timeout=5) as probe:
         assert probe.get("/healthz").status_code == 200
         for thread in threads:
             thread.start()
-        while any(thread.is_alive() for thread in threads):
-            started = time.monotonic()
-            assert probe.get("/healthz").status_code == 200
-            latencies.append(time.monotonic() - started)
-            time.sleep(0.02)
-    for thread in threads:
-        thread.join()
-    assert len(results) == 2
-    for name, status, seconds, text in results:
+        try:
+            for event in posting.values():
+                assert event.wait(10)
+            while len(probes) < PROBES:
+                started = time.monotonic()
+                assert probe.get("/healthz").status_code == 200
+                probes.append((started, time.monotonic()))
+                time.sleep(0.03)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert {name for name, *_rest in results} == set(posting)
+    for name, status, started, finished, text in results:
         assert status in (200, 400), (name, status)
         assert "more than 5,000 data rows" in text, name
-        assert seconds < 2, (name, seconds)
-    assert latencies and max(latencies) < 0.5, latencies
+        assert finished - started < 2, (name, finished - started)
+    during = [
+        (p_start, p_end)
+        for p_start, p_end in probes
+        if any(u_start <= p_start and p_end <= u_end for _n, _s, u_start, u_end, _t in results)
+    ]
+    assert len(during) >= 10, f"only {len(during)} of {len(probes)} probes fell within an upload"
+    latencies = sorted(p_end - p_start for p_start, p_end in probes)
+    assert statistics.median(latencies) < 0.25 and latencies[-1] < 1.5, latencies
     assert not Exhibition.objects.exists()
     assert files_in(settings.MEDIA_ROOT) == []
