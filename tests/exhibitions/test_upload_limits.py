@@ -215,6 +215,101 @@ def test_an_own_export_without_a_declared_dimension_reimports(settings):
     assert values["start_date"] == dt.datetime(2025, 5, 1) and values["gross_area_m2"] == 20000
 
 
+def xml_xlsx(rows: list[str], *, dimension: str | None = None) -> bytes:
+    """An XLSX whose first sheet's <sheetData> is exactly `rows` (XML) after a header row of the
+    import's headers, declaring `dimension` (a ref such as "A1:J3") or none."""
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.active.append(["x"])
+    skeleton = io.BytesIO()
+    workbook.save(skeleton)
+    header = "".join(
+        f'<c r="{get_column_letter(i)}1" t="inlineStr"><is><t>{h}</t></is></c>' for i, h in enumerate(ZH_HEADERS, 1)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                sheet = re.sub(
+                    r'<dimension ref="[^"]*"\s*/>',
+                    f'<dimension ref="{dimension}"/>' if dimension else "",
+                    content.decode(),
+                )
+                sheet = re.sub(
+                    r"<sheetData>.*</sheetData>",
+                    f'<sheetData><row r="1">{header}</row>{"".join(rows)}</sheetData>',
+                    sheet,
+                )
+                content = sheet.encode()
+            target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+def data_row(number: int, ref: str) -> str:
+    values = row(ref, "大展")
+    cells = "".join(
+        f'<c r="{letter}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+        for letter, value in zip("ABCDEFGHIJ", values, strict=True)
+    )
+    return f'<row r="{number}">{cells}</row>'
+
+
+def test_every_row_is_read_whatever_the_sheet_declares(settings, english):
+    """A dimension that understates the sheet cuts no row off (nor does one that starts below row 1)."""
+    rows = [data_row(n, f"R{n}") for n in range(2, 6)]
+    for declared in ("A1:J2", "A3:C3"):
+        parsed = parse_file(xml_xlsx(rows, dimension=declared), "understated.xlsx")
+        assert [number for number, _values in parsed.rows] == [2, 3, 4, 5], declared
+        assert [values["external_ref"] for _number, values in parsed.rows] == ["R2", "R3", "R4", "R5"]
+
+
+def test_the_count_before_reading_stops_at_the_cells_limit(settings, english):
+    settings.EXPOPLAN_IMPORT_MAX_CELLS = 1_000
+    content = xml_xlsx([data_row(n, f"R{n}") for n in range(2, 152)])
+    with pytest.raises(ImportFileError, match="more than 1,000 cells"):
+        parse_file(content, "cells.xlsx")
+    # rows the file skips over are read as empty rows, each costing a cell
+    with pytest.raises(ImportFileError, match="more than 1,000 cells"):
+        parse_file(xml_xlsx([data_row(2, "R2"), data_row(5_000, "R3")]), "gap.xlsx")
+
+
+def test_formatted_blank_rows_and_cells_are_not_counted_as_data(settings, english):
+    """Rows of styled empty cells (Excel writes them for formatting) count as blank rows, and a styled
+    empty cell beyond the column limit is no column: only what holds a value is counted."""
+    blank = [
+        f'<row r="{n}" ht="20" customHeight="1"><c r="A{n}" s="1"/><c r="ZZ{n}" s="1"/></row>' for n in range(4, 6_004)
+    ]
+    rows = [data_row(2, "R2"), data_row(3, "R3")] + blank
+    parsed = parse_file(xml_xlsx(rows), "formatted.xlsx")
+    assert [number for number, _values in parsed.rows] == [2, 3]
+
+
+def test_a_value_beyond_the_column_limit_is_refused_without_a_dimension(settings, english):
+    content = xml_xlsx([data_row(2, "R2"), '<row r="3"><c r="ZZ3"><v>1</v></c></row>'])
+    with pytest.raises(ImportFileError, match="more than 100 columns"):
+        parse_file(content, "wide.xlsx")
+
+
+def test_rows_beyond_the_limit_are_refused_before_reading_without_a_dimension(settings, english):
+    settings.EXPOPLAN_IMPORT_MAX_ROWS = 20
+    settings.EXPOPLAN_IMPORT_MAX_SECONDS = 60
+    content = xml_xlsx([data_row(n, f"R{n}") for n in range(2, 40)])
+    with pytest.raises(ImportFileError, match="more than 20 data rows"):
+        parse_file(content, "rows.xlsx")
+    from exhibitions.reading import Limits, _scan_sheet
+
+    limits = Limits.from_settings()
+    assert _scan_sheet(io.BytesIO(content), limits, count=False) == ("Sheet", None)  # the upload's check passes
+    with pytest.raises(ImportFileError, match="more than 20 data rows"):  # the count refuses it, openpyxl unused
+        _scan_sheet(io.BytesIO(content), limits, count=True)
+    fits = xml_xlsx([data_row(n, f"R{n}") for n in range(2, 31)])  # 30 rows: the allowance; the reading refuses
+    assert _scan_sheet(io.BytesIO(fits), limits, count=True) == ("Sheet", None)
+    with pytest.raises(ImportFileError, match="more than 20 data rows"):
+        parse_file(fits, "rows.xlsx")
+
+
 # --- /healthz keeps answering while two such uploads are read -------------------------------------
 
 
