@@ -2,15 +2,16 @@
 
 Nothing is read whole: an XLSX is first judged by what its zip declares (the unpacked size and the
 compression ratio of every member, EXPOPLAN_IMPORT_MAX_UNPACKED_BYTES / _MAX_COMPRESSION_RATIO) and by
-its first sheet's declared dimension (rows, columns); then the sheet is parsed one row at a time (by
-openpyxl's read-only parser, see _xlsx_rows). A CSV goes through csv.reader over a text wrapper of the
-file. Either way the reading stops at the first limit reached — data rows (EXPOPLAN_IMPORT_MAX_ROWS),
-columns of a row (EXPOPLAN_IMPORT_MAX_COLUMNS), cells read (EXPOPLAN_IMPORT_MAX_CELLS), seconds spent
-(EXPOPLAN_IMPORT_MAX_SECONDS, checked on every read of an XLSX, inside openpyxl too) — with a message
-naming that limit.
+its first sheet's declared dimension (rows, columns); then its first sheet's XML is counted (rows,
+cells, columns) by a scan that stops at the first limit (see _scan_sheet), and only then is the sheet
+read, one row at a time, by openpyxl's read-only workbook (see _xlsx_rows). A CSV goes through
+csv.reader over a text wrapper of the file. Either way the reading stops at the first limit reached —
+data rows (EXPOPLAN_IMPORT_MAX_ROWS), columns of a row (EXPOPLAN_IMPORT_MAX_COLUMNS), cells read
+(EXPOPLAN_IMPORT_MAX_CELLS), seconds spent (EXPOPLAN_IMPORT_MAX_SECONDS, checked on every read of an
+XLSX, inside openpyxl too) — with a message naming that limit.
 
 `check_upload` makes the cheap checks (the kind of file, the zip's declarations, the declared
-dimension) before an upload is stored; `read_rows` repeats them and reads.
+dimension) before an upload is stored; `read_rows` repeats them, counts the sheet and reads.
 """
 
 from __future__ import annotations
@@ -144,8 +145,10 @@ def check_upload(handle: IO[bytes], filename: str, limits: Limits | None = None)
     return kind
 
 
-def _check_archive(handle: IO[bytes], limits: Limits) -> None:
-    """What the zip declares (sizes, ratios), then the first sheet's declared dimension."""
+def _check_archive(handle: IO[bytes], limits: Limits, budget: _Budget | None = None) -> str:
+    """What the zip declares (sizes, ratios), then the first sheet (see _scan_sheet): its declared
+    dimension only, or with a `budget` (when the rows are to be read) its rows, cells and columns too.
+    Returns the first sheet's title."""
     handle.seek(0)
     with zipfile.ZipFile(handle) as archive:
         infos = archive.infolist()
@@ -168,39 +171,106 @@ def _check_archive(handle: IO[bytes], limits: Limits) -> None:
             % {"limit": _n(limits.max_unpacked_bytes // (1024 * 1024))}
         )
     handle.seek(0)
-    _check_dimension(_declared_dimension(handle), limits)
+    title, _dimension = _scan_sheet(
+        handle if budget is None else _Timed(handle, budget), limits, count=budget is not None
+    )
     handle.seek(0)
+    return title
 
 
-def _first_sheet(reader) -> str:
-    """The archive path of the workbook's first sheet (as openpyxl finds it)."""
-    for _sheet, rel in reader.parser.find_sheets():
-        return rel.target
+def _first_sheet(reader) -> tuple[str, str]:
+    """(title, archive path) of the workbook's first worksheet, as load_workbook finds it: the first of
+    the workbook's sheets that the manifest lists and that is not a chart sheet."""
+    for sheet, rel in reader.parser.find_sheets():
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+            return sheet.name, rel.target
     raise ImportFileError(_("The spreadsheet has no sheet. Save it from Excel as .xlsx or .csv."))
 
 
-def _declared_dimension(handle: IO[bytes]) -> tuple[int, int, int, int] | None:
-    """(min column, min row, max column, max row) the first sheet declares; None when it declares none
-    (then only the reading's own limits apply). Found as openpyxl finds the sheet (the manifest, the
-    workbook and its relations; not the shared strings) and read from the start of the sheet's XML up
-    to its data only (openpyxl's own read_dimension reads a sheet without one to its end)."""
+def _scan_sheet(handle: IO[bytes], limits: Limits, *, count: bool) -> tuple[str, tuple[int, int, int, int] | None]:
+    """The first sheet's title and declared dimension — (min column, min row, max column, max row), None
+    when it declares none — the dimension checked against the limits; with `count`, its rows, cells and
+    columns are counted too, to the end of its data or to the first limit exceeded (ImportFileError
+    naming it).
+
+    Why the count: openpyxl's read-only workbook (load_workbook(read_only=True)) opens every sheet by
+    reading its dimension (WorkSheetParser.parse_dimensions), which for a sheet that declares none
+    (openpyxl's own write-only files, among others) parses it to its end, whatever its length, before
+    the first row is read. So no sheet goes to openpyxl unless it has been counted here within the
+    limits first: an iterparse of start events only (an element's tag and attributes, not its content),
+    each element cleared once seen and each row dropped once counted (constant memory), over a file
+    whose every read checks the clock (_Timed).
+
+    What is counted is kept at most what the reading counts (nothing readable is refused here that the
+    reading would accept): a row counts when a cell of it holds a value (<v>, or <is> for inline
+    text), towards DECLARED_ROWS_SLACK rows beyond the data rows (the header, a title, rows holding
+    only blanks); a cell counts when it holds a value, a row holding none (or skipped over, as rows not
+    written in the file are read as empty) costs one; a column counts when a cell in it holds a value.
+    The sheet is found as openpyxl finds it (the manifest, the workbook and its relations; not the
+    shared strings)."""
     from openpyxl.reader.excel import ExcelReader
-    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
+
+    dimension_tag, data_tag = f"{{{SHEET_MAIN_NS}}}dimension", f"{{{SHEET_MAIN_NS}}}sheetData"
+    row_tag, cell_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
+    value_tags = {f"{{{SHEET_MAIN_NS}}}v", f"{{{SHEET_MAIN_NS}}}is"}
+    dimension = None
+    rows = cells = 0  # rows holding a value; cells as the reading costs them
+    row_number = column = 0  # the current row's and cell's (as the reading numbers them)
+    row_cells = 0  # cells holding a value in the current row
+    cell_counted = True  # the current cell's value is counted (or there is no current cell)
+
+    def end_row() -> None:
+        nonlocal cells
+        cells += max(row_cells, 1)
+        if cells > limits.max_cells:
+            raise too_many_cells(limits)
 
     reader = ExcelReader(handle, read_only=True)
     try:
         reader.read_manifest()
         reader.read_workbook()
-        with reader.archive.open(_first_sheet(reader)) as source:
+        title, path = _first_sheet(reader)
+        data = None  # <sheetData>, whose counted rows are dropped
+        with reader.archive.open(path) as source:
             for _event, element in iterparse(source, events=("start",)):
-                if element.tag == f"{{{SHEET_MAIN_NS}}}dimension":
+                tag = element.tag
+                if tag in value_tags:
+                    if not cell_counted:
+                        cell_counted = True
+                        if column > limits.max_columns:
+                            raise too_many_columns(limits)
+                        row_cells += 1
+                        if row_cells == 1:
+                            rows += 1
+                            if rows > limits.max_rows + DECLARED_ROWS_SLACK:
+                                raise too_many_rows(limits)
+                elif tag == cell_tag:
+                    reference = element.get("r")
+                    column = column_index_from_string(coordinate_from_string(reference)[0]) if reference else column + 1
+                    cell_counted = False
+                elif tag == row_tag:
+                    if row_number:
+                        end_row()
+                    if data is not None:
+                        data.clear()
+                    number = int(element.get("r") or row_number + 1)
+                    cells += max(number - row_number - 1, 0)  # rows skipped over are read as empty ones
+                    row_number, row_cells, column, cell_counted = number, 0, 0, True
+                elif tag == dimension_tag:
                     bounds = range_boundaries(element.get("ref", ""))
-                    return None if None in bounds else tuple(bounds)
-                if element.tag == f"{{{SHEET_MAIN_NS}}}sheetData":
-                    return None
-        return None
+                    dimension = None if None in bounds else tuple(bounds)
+                    _check_dimension(dimension, limits)
+                elif tag == data_tag:
+                    if not count:
+                        return title, dimension
+                    data = element
+                element.clear()
+            if row_number:
+                end_row()
+        return title, dimension
     finally:
         reader.archive.close()
 
@@ -266,63 +336,46 @@ class _Timed:
 
 
 def _xlsx_rows(handle: IO[bytes], budget: _Budget) -> Iterator[tuple[int, list]]:
-    """(row number, values) of the first sheet, row by row.
+    """(row number, values) of the first sheet, row by row, by openpyxl's read-only workbook.
 
-    openpyxl's read-only reader (load_workbook(read_only=True)) reads a sheet that declares no dimension
-    (openpyxl's own write-only files, among others) from start to end before its first row, however
-    long: here the sheet is read by the parser that reader uses, WorkSheetParser, which yields rows as
-    it reads them. The workbook parts around it (manifest, shared strings, workbook, styles for dates)
-    are read as load_workbook reads them."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.worksheet._reader import WorkSheetParser
+    The sheet is counted first (_check_archive with a budget, see _scan_sheet: load_workbook would
+    otherwise parse a sheet without a declared dimension to its end before the first row). Its declared
+    dimension is then set aside (reset_dimensions), so that every row is read whatever the sheet
+    declares, each as wide as its last cell, as in the file."""
+    from openpyxl import load_workbook
 
     try:
-        _check_archive(handle, budget.limits)
-        reader = ExcelReader(_Timed(handle, budget), read_only=True, data_only=True)
-        reader.read_manifest()
-        reader.read_strings()
-        reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        source = reader.archive.open(_first_sheet(reader))
+        title = _check_archive(handle, budget.limits, budget)
+        workbook = load_workbook(_Timed(handle, budget), read_only=True, data_only=True)
     except ImportFileError:
         raise
     except Exception as exc:  # zipfile and openpyxl raise many types for damaged files; none may become a 500
         raise unreadable_xlsx(exc) from exc
-    workbook = reader.wb
-    parser = WorkSheetParser(
-        source,
-        reader.shared_strings,
-        data_only=True,
-        epoch=workbook.epoch,
-        date_formats=workbook._date_formats,
-        timedelta_formats=workbook._timedelta_formats,
-    )
     try:
-        rows = parser.parse()
+        sheet = workbook[title]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
         while True:
             try:
-                number, cells = next(rows)
+                values = next(rows)
             except StopIteration:
                 return
             except ImportFileError:
                 raise
             except Exception as exc:  # a damaged sheet part
                 raise unreadable_xlsx(exc) from exc
-            width = max((cell["column"] for cell in cells), default=0)
-            if width > budget.limits.max_columns:
-                cells = [c for c in cells if c["value"] is not None and c["value"] != ""]
-                width = max((cell["column"] for cell in cells), default=0)
+            number += 1  # iter_rows yields every row from the first, those not in the file as empty ones
+            if len(values) > budget.limits.max_columns:
+                width = max((i + 1 for i, v in enumerate(values) if v is not None and v != ""), default=0)
+                values = values[:width]
                 if width > budget.limits.max_columns:
                     raise too_many_columns(budget.limits)
-            values: list = [None] * width
-            for cell in cells:
-                values[cell["column"] - 1] = cell["value"]
+            values = list(values)
             budget.spend(values)
             yield number, values
     finally:
-        source.close()
-        reader.archive.close()
+        workbook.close()
 
 
 def _csv_encoding(handle: IO[bytes]) -> str:
