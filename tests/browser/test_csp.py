@@ -9,6 +9,7 @@ import pytest
 
 from core.roles import Role
 from core.services import user_set_role
+from tests.browser.conftest import second_factor
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -57,6 +58,7 @@ def sign_in(page, live_server) -> None:
     page.fill("#id_username", "csp-staff")
     page.fill("#id_password", PASSWORD)
     page.click("#sign-in")
+    second_factor(page, "csp-staff")  # under the policy too: the setup page's QR code and its form
     page.wait_for_url(f"{live_server.url}/")
 
 
