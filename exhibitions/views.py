@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequ
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -184,7 +183,6 @@ class ExhibitionExportView(WorkspaceMixin, View):
                 exporting.export_xlsx(exporting.iterate(rows)), content_type=exporting.XLSX_CONTENT_TYPE
             )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        add_never_cache_headers(response)
         return response
 
 
@@ -501,7 +499,6 @@ class JobDownloadView(WorkspaceMixin, View):
             filename=job.result.get("filename") or job.file.name.rsplit("/", 1)[-1],
             content_type=content_type,
         )
-        add_never_cache_headers(response)
         return response
 
 
@@ -519,7 +516,6 @@ class ImportTemplateView(WorkspaceMixin, View):
         else:
             raise Http404
         response["Content-Disposition"] = f'attachment; filename="expoplan-import-template.{fmt}"'
-        add_never_cache_headers(response)
         return response
 
 

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -97,7 +96,6 @@ class MonthlyReportView(DashboardAccessMixin, View):
 
             response = HttpResponse(report_pdf(report), content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
-            add_never_cache_headers(response)
             return response
         if fmt == "xlsx":
             from reports.xlsx import report_xlsx
@@ -107,7 +105,6 @@ class MonthlyReportView(DashboardAccessMixin, View):
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-            add_never_cache_headers(response)
             return response
         query = request.GET.copy()
         query["snapshot"] = str(report["snapshot"].pk)
